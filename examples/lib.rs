@@ -1,0 +1,1 @@
+//! Shared nothing: the programs are the `[[example]]` targets beside this file.

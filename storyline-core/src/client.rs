@@ -1,0 +1,1 @@
+//! The Twilio REST client (placeholder until written).

@@ -1,0 +1,1 @@
+//! The recording state machine (placeholder until written).

@@ -1,0 +1,1 @@
+//! TwiML as typed documents.
