@@ -183,9 +183,7 @@ impl FromStr for RecordingId {
         // Decoding and re-encoding rejects ids whose last character carries stray bits,
         // so every id has exactly one spelling.
         match URL_SAFE_NO_PAD.decode(s) {
-            Ok(bytes) if bytes.len() == 16 && URL_SAFE_NO_PAD.encode(&bytes) == s => {
-                Ok(Self(s.to_owned()))
-            }
+            Ok(bytes) if bytes.len() == 16 && URL_SAFE_NO_PAD.encode(&bytes) == s => Ok(Self(s.to_owned())),
             _ => Err(malformed),
         }
     }
@@ -251,12 +249,22 @@ mod tests {
         let b = RecordingId::random().unwrap();
         assert_ne!(a, b);
         assert_eq!(a.as_str().parse::<RecordingId>().unwrap(), a);
-        assert!(a.as_str().bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_'));
+        assert!(
+            a.as_str()
+                .bytes()
+                .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_')
+        );
     }
 
     #[test]
     fn rejects_malformed_recording_ids() {
-        for bad in ["", "short", "../../etc/passwd", "AAAAAAAAAAAAAAAAAAAAA=", "AAAAAAAAAAAAAAAAAAAAA/"] {
+        for bad in [
+            "",
+            "short",
+            "../../etc/passwd",
+            "AAAAAAAAAAAAAAAAAAAAA=",
+            "AAAAAAAAAAAAAAAAAAAAA/",
+        ] {
             assert!(bad.parse::<RecordingId>().is_err(), "{bad}");
         }
         // 22 characters whose final one has non-zero padding bits has no canonical form.

@@ -1,1 +1,0 @@
-//! The Twilio REST client (placeholder until written).

@@ -1,1 +1,0 @@
-//! The recording state machine (placeholder until written).

@@ -1,1 +1,0 @@
-//! Twilio request signatures (placeholder until written).
