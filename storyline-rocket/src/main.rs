@@ -1,5 +1,7 @@
-//! Launches the Storyline server.
+//! Launches the Storyline server: everything else is in the library.
+
 #[rocket::launch]
 fn rocket() -> _ {
+    storyline_rocket::init_logging();
     storyline_rocket::build()
 }

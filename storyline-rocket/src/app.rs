@@ -1,0 +1,197 @@
+//! The application's shared state: settings, database, Twilio client, signature validator, live updates.
+
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use rocket::{Build, Orbit, Rocket};
+use sqlx::SqlitePool;
+use storyline_core::client::Client;
+use storyline_core::phone::Region;
+use storyline_core::signature::Validator;
+use storyline_core::{AccountSid, AuthToken};
+use tokio::sync::broadcast;
+
+use crate::config::Settings;
+use crate::sandbox::{Sandbox, SandboxConfig};
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("invalid settings: {0}")]
+    Settings(String),
+    #[error("cannot create the data directory {path}: {source}")]
+    DataDir {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot open the database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("cannot start the sandbox: {0}")]
+    Sandbox(String),
+    #[error("cannot build the Twilio client: {0}")]
+    Client(#[from] storyline_core::client::Error),
+}
+
+/// A change of a recording's status, pushed to the pages that watch it.
+#[derive(Debug, Clone)]
+pub struct StatusChange {
+    pub id: String,
+    pub status: String,
+}
+
+/// Everything the routes and the background work share; cheap to clone.
+#[derive(Clone)]
+pub struct App(Arc<Inner>);
+
+impl std::ops::Deref for App {
+    type Target = Inner;
+
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+/// The shared state behind [`App`].
+pub struct Inner {
+    pub settings: Settings,
+    pub pool: SqlitePool,
+    pub twilio: Client,
+    pub validator: Validator,
+    pub from_number: String,
+    pub region: Region,
+    pub changes: broadcast::Sender<StatusChange>,
+    /// State transitions are read-modify-write: one at a time, so two webhooks for one call never race.
+    pub write_lock: tokio::sync::Mutex<()>,
+    pub sandbox: Option<Sandbox>,
+    public_url: OnceLock<String>,
+    pub shutdown: OnceLock<rocket::Shutdown>,
+}
+
+impl App {
+    /// Opens the data directory and database, and connects to Twilio, or starts the sandbox when no credentials are set.
+    pub async fn start(rocket: &Rocket<Build>) -> Result<App, StartError> {
+        let settings: Settings = rocket
+            .figment()
+            .extract()
+            .map_err(|e| StartError::Settings(e.to_string()))?;
+        std::fs::create_dir_all(settings.data_dir.join("audio")).map_err(|source| StartError::DataDir {
+            path: settings.data_dir.display().to_string(),
+            source,
+        })?;
+        let region: Region = settings
+            .default_country
+            .parse()
+            .map_err(|_| StartError::Settings(format!("unknown default country {:?}", settings.default_country)))?;
+        let pool = crate::db::open(&settings.data_dir).await?;
+
+        let (sandbox, base_url, account_sid, token, from_number) = if settings.has_twilio_credentials() {
+            let sid: AccountSid = settings
+                .twilio_account_sid
+                .as_deref()
+                .unwrap_or_default()
+                .parse()
+                .map_err(|e| StartError::Settings(format!("TWILIO_ACCOUNT_SID: {e}")))?;
+            let from = settings
+                .twilio_from_number
+                .clone()
+                .ok_or_else(|| StartError::Settings("TWILIO_FROM_NUMBER is required with Twilio credentials".into()))?;
+            let token = settings.twilio_auth_token.clone();
+            (None, settings.twilio_api_base_url.clone(), sid, token, from)
+        } else {
+            let sandbox = Sandbox::start(SandboxConfig {
+                speed: settings.sandbox_speed,
+                ..SandboxConfig::default()
+            })
+            .await
+            .map_err(|e| StartError::Sandbox(e.to_string()))?;
+            let token = Some(sandbox.auth_token.expose_secret().to_owned());
+            (
+                Some(sandbox.clone()),
+                sandbox.base_url.clone(),
+                sandbox.account_sid.clone(),
+                token,
+                sandbox.from_number.clone(),
+            )
+        };
+
+        let mut builder = Client::builder()
+            .base_url(base_url)
+            .account_sid(account_sid)
+            .timeout(Duration::from_secs(15))
+            .user_agent(concat!("storyline/", env!("CARGO_PKG_VERSION")));
+        builder = match (&settings.twilio_api_key, &settings.twilio_api_secret, &sandbox) {
+            (Some(key), Some(secret), None) => builder.api_key(key.clone(), secret.clone()),
+            _ => builder.auth_token(token.clone().unwrap_or_default()),
+        };
+        let twilio = builder.build()?;
+
+        let primary: AuthToken =
+            token.as_deref().unwrap_or_default().parse().map_err(|_| {
+                StartError::Settings("TWILIO_AUTH_TOKEN is required to check Twilio's signatures".into())
+            })?;
+        let mut validator = Validator::new(primary);
+        if let Some(secondary) = &settings.twilio_secondary_auth_token {
+            let secondary: AuthToken = secondary
+                .parse()
+                .map_err(|_| StartError::Settings("TWILIO_SECONDARY_AUTH_TOKEN is not a valid token".into()))?;
+            validator = validator.with_secondary(secondary);
+        }
+
+        let (changes, _) = broadcast::channel(256);
+        let public_url = OnceLock::new();
+        if let Some(url) = &settings.public_url {
+            let _ = public_url.set(url.trim_end_matches('/').to_owned());
+        }
+        Ok(App(Arc::new(Inner {
+            settings,
+            pool,
+            twilio,
+            validator,
+            from_number,
+            region,
+            changes,
+            write_lock: tokio::sync::Mutex::new(()),
+            sandbox,
+            public_url,
+            shutdown: OnceLock::new(),
+        })))
+    }
+
+    /// Called once the server listens: fixes the public URL (the real port is known now), says how it runs, and starts
+    /// the background work.
+    pub async fn lift_off(&self, rocket: &Rocket<Orbit>) {
+        let config = rocket.config();
+        let local = format!("http://{}:{}", config.address, config.port);
+        let _ = self.public_url.set(local.clone());
+        let _ = self.shutdown.set(rocket.shutdown());
+        match &self.sandbox {
+            Some(sb) => println!(
+                "Storyline is running at {local}\n  Sandbox mode: no Twilio credentials are set, so calls go to the built-in \
+                 Twilio sandbox at {} (no real phone rings).\n  Try +1 201-555-0100; the README lists the other sandbox numbers.",
+                sb.base_url
+            ),
+            None => println!(
+                "Storyline is running at {local}\n  Live mode: calls are placed through {} and Twilio reaches this server at {}.",
+                self.settings.twilio_api_base_url,
+                self.public_url()
+            ),
+        }
+        crate::worker::spawn(self.clone());
+    }
+}
+
+impl Inner {
+    /// The base URL Twilio reaches this server at, without a trailing slash.
+    pub fn public_url(&self) -> &str {
+        self.public_url
+            .get()
+            .map(String::as_str)
+            .unwrap_or("http://127.0.0.1:8000")
+    }
+
+    /// The URL of one of a recording's webhooks, as Twilio is given it (and as signatures are checked against).
+    pub fn webhook_url(&self, id: &str, hook: &str) -> String {
+        format!("{}/recording/{id}/{hook}", self.public_url())
+    }
+}

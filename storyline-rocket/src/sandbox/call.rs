@@ -1,0 +1,405 @@
+//! One call as Twilio runs it: progress, status callbacks, the TwiML conversation, and the recordings it makes.
+
+use std::sync::Arc;
+
+use rocket::serde::json::{Value, json};
+use storyline_core::{AccountSid, CallSid, PhoneNumber, RecordingSid};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc2822;
+
+use super::State;
+use super::rest::ApiError;
+use super::runner;
+use super::storyteller::Behaviour;
+
+/// A call's status, as Twilio's REST API and callbacks spell it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallStatus {
+    /// Waiting to be placed.
+    Queued,
+    /// Being placed.
+    Initiated,
+    /// The phone is ringing.
+    Ringing,
+    /// Answered.
+    InProgress,
+    /// Ended after being answered.
+    Completed,
+    /// The line was busy.
+    Busy,
+    /// Could not be connected.
+    Failed,
+    /// Nobody answered.
+    NoAnswer,
+    /// Canceled before it was answered.
+    Canceled,
+}
+
+impl CallStatus {
+    /// Twilio's spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Queued => "queued",
+            Self::Initiated => "initiated",
+            Self::Ringing => "ringing",
+            Self::InProgress => "in-progress",
+            Self::Completed => "completed",
+            Self::Busy => "busy",
+            Self::Failed => "failed",
+            Self::NoAnswer => "no-answer",
+            Self::Canceled => "canceled",
+        }
+    }
+
+    fn sip_code(self) -> u16 {
+        match self {
+            Self::Busy => 486,
+            Self::NoAnswer => 487,
+            Self::Failed => 404,
+            _ => 200,
+        }
+    }
+}
+
+/// A call the sandbox placed.
+pub struct CallRecord {
+    pub sid: CallSid,
+    pub to: String,
+    pub from: String,
+    pub status: CallStatus,
+    pub url: String,
+    pub method: String,
+    pub fallback_url: Option<String>,
+    pub fallback_method: String,
+    pub status_callback: Option<String>,
+    pub status_callback_method: String,
+    pub events: Vec<String>,
+    pub timeout: u32,
+    pub machine_detection: Option<String>,
+    pub created_at: OffsetDateTime,
+    pub start_time: Option<OffsetDateTime>,
+    pub end_time: Option<OffsetDateTime>,
+    pub answered_by: Option<String>,
+    pub sequence: u32,
+}
+
+fn field<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+}
+
+fn rfc2822(t: OffsetDateTime) -> String {
+    t.format(&Rfc2822).unwrap_or_default()
+}
+
+fn valid_url(u: &str) -> bool {
+    url::Url::parse(u).is_ok_and(|u| matches!(u.scheme(), "http" | "https"))
+}
+
+impl CallRecord {
+    /// Validates a `Calls.json` request as Twilio does and builds the queued call.
+    pub fn from_request(pairs: &[(String, String)]) -> Result<Self, ApiError> {
+        let to = field(pairs, "To").ok_or_else(|| ApiError::bad(21201, "No 'To' number is specified"))?;
+        let to = to
+            .parse::<PhoneNumber>()
+            .map_err(|_| ApiError::bad(21211, format!("Invalid 'To' Phone Number: {to}")))?;
+        let from = field(pairs, "From").ok_or_else(|| ApiError::bad(21603, "A 'From' phone number is required."))?;
+        if from != super::FROM_NUMBER {
+            return Err(ApiError::bad(
+                21210,
+                format!("The source phone number provided, {from}, is not yet verified for your account."),
+            ));
+        }
+        let url = field(pairs, "Url").ok_or_else(|| ApiError::bad(21205, "Url parameter is required."))?;
+        if !valid_url(url) {
+            return Err(ApiError::bad(21205, format!("Url is not a valid URL: {url}")));
+        }
+        for name in ["StatusCallback", "FallbackUrl"] {
+            if let Some(u) = field(pairs, name).filter(|u| !valid_url(u)) {
+                return Err(ApiError::bad(21205, format!("{name} is not a valid URL: {u}")));
+            }
+        }
+        let method = |name: &str| -> Result<String, ApiError> {
+            match field(pairs, name).map(str::to_ascii_uppercase).as_deref() {
+                None => Ok("POST".into()),
+                Some(m @ ("GET" | "POST")) => Ok(m.into()),
+                Some(other) => Err(ApiError::bad(21209, format!("Invalid {name}: {other}"))),
+            }
+        };
+        let timeout = match field(pairs, "Timeout") {
+            None => 60,
+            Some(t) => t
+                .parse::<u32>()
+                .map_err(|_| ApiError::bad(21216, format!("Invalid Timeout: {t}")))?
+                .clamp(1, 600),
+        };
+        let machine_detection = match field(pairs, "MachineDetection") {
+            None => None,
+            Some(m @ ("Enable" | "DetectMessageEnd")) => Some(m.to_owned()),
+            Some(other) => return Err(ApiError::bad(21626, format!("Invalid MachineDetection: {other}"))),
+        };
+        let mut events: Vec<String> = pairs
+            .iter()
+            .filter(|(k, _)| k == "StatusCallbackEvent")
+            .flat_map(|(_, v)| v.split_whitespace().map(str::to_owned))
+            .collect();
+        if events.is_empty() {
+            events.push("completed".into());
+        }
+        Ok(Self {
+            sid: CallSid::from_bytes(super::random_bytes()),
+            to: to.e164().to_owned(),
+            from: from.to_owned(),
+            status: CallStatus::Queued,
+            url: url.to_owned(),
+            method: method("Method")?,
+            fallback_url: field(pairs, "FallbackUrl").map(str::to_owned),
+            fallback_method: method("FallbackMethod")?,
+            status_callback: field(pairs, "StatusCallback").map(str::to_owned),
+            status_callback_method: method("StatusCallbackMethod")?,
+            events,
+            timeout,
+            machine_detection,
+            created_at: OffsetDateTime::now_utc(),
+            start_time: None,
+            end_time: None,
+            answered_by: None,
+            sequence: 0,
+        })
+    }
+
+    /// The Call resource as Twilio's REST API returns it.
+    pub fn to_json(&self, account: &AccountSid) -> Value {
+        let duration = match (self.start_time, self.end_time) {
+            (Some(s), Some(e)) => Some((e - s).whole_seconds().to_string()),
+            (None, Some(_)) => Some("0".into()),
+            _ => None,
+        };
+        let uri = format!("/2010-04-01/Accounts/{account}/Calls/{}.json", self.sid);
+        json!({
+            "sid": self.sid,
+            "account_sid": account,
+            "to": self.to,
+            "to_formatted": self.to,
+            "from": self.from,
+            "from_formatted": self.from,
+            "status": self.status.as_str(),
+            "direction": "outbound-api",
+            "api_version": "2010-04-01",
+            "date_created": rfc2822(self.created_at),
+            "date_updated": rfc2822(OffsetDateTime::now_utc()),
+            "start_time": self.start_time.map(rfc2822),
+            "end_time": self.end_time.map(rfc2822),
+            "duration": duration,
+            "answered_by": self.answered_by,
+            "price": null,
+            "price_unit": "USD",
+            "parent_call_sid": null,
+            "phone_number_sid": null,
+            "caller_name": null,
+            "forwarded_from": null,
+            "group_sid": null,
+            "queue_time": "0",
+            "trunk_sid": null,
+            "annotation": null,
+            "uri": uri,
+            "subresource_uris": {
+                "recordings": format!("/2010-04-01/Accounts/{account}/Calls/{}/Recordings.json", self.sid),
+            },
+        })
+    }
+}
+
+/// A recording made by `<Record>`.
+pub struct RecordingRecord {
+    pub sid: RecordingSid,
+    pub call_sid: CallSid,
+    pub created_at: OffsetDateTime,
+    /// `in-progress`, `processing`, `completed` or `absent`.
+    pub status: &'static str,
+    /// Which sample story the storyteller told (for the MP3 copy).
+    pub sample: usize,
+    pub pcm: Vec<i16>,
+    pub duration_ms: u64,
+    pub deleted: bool,
+}
+
+impl RecordingRecord {
+    /// Whether the media can be fetched: only once Twilio has said `completed`.
+    pub fn media_ready(&self) -> bool {
+        self.status == "completed"
+    }
+
+    /// Duration in whole seconds, as Twilio rounds it.
+    pub fn duration_secs(&self) -> u64 {
+        (self.duration_ms + 500) / 1000
+    }
+
+    /// The Recording resource as Twilio's REST API returns it.
+    pub fn to_json(&self, account: &AccountSid, base: &str) -> Value {
+        let uri = format!("/2010-04-01/Accounts/{account}/Recordings/{}.json", self.sid);
+        json!({
+            "sid": self.sid,
+            "account_sid": account,
+            "call_sid": self.call_sid,
+            "conference_sid": null,
+            "api_version": "2010-04-01",
+            "date_created": rfc2822(self.created_at),
+            "date_updated": rfc2822(self.created_at),
+            "start_time": rfc2822(self.created_at),
+            "status": if self.deleted { "deleted" } else { self.status },
+            "duration": if self.status == "completed" { Some(self.duration_secs().to_string()) } else { None },
+            "channels": 1,
+            "source": "RecordVerb",
+            "error_code": null,
+            "price": null,
+            "price_unit": "USD",
+            "track": "both",
+            "encryption_details": null,
+            "media_url": format!("{base}/2010-04-01/Accounts/{account}/Recordings/{}", self.sid),
+            "uri": uri,
+            "subresource_uris": {},
+        })
+    }
+}
+
+/// The parameters every request about this call carries.
+pub fn common_params(state: &State, sid: &CallSid) -> Vec<(String, String)> {
+    let calls = state.calls.lock().expect("not poisoned");
+    let Some(call) = calls.get(sid) else { return Vec::new() };
+    let mut p: Vec<(String, String)> = vec![
+        ("AccountSid".into(), state.account_sid.to_string()),
+        ("ApiVersion".into(), "2010-04-01".into()),
+        ("CallSid".into(), sid.to_string()),
+        ("CallStatus".into(), call.status.as_str().into()),
+        ("Called".into(), call.to.clone()),
+        ("Caller".into(), call.from.clone()),
+        ("Direction".into(), "outbound-api".into()),
+        ("From".into(), call.from.clone()),
+        ("To".into(), call.to.clone()),
+        ("ToCountry".into(), "US".into()),
+        ("FromCountry".into(), "US".into()),
+    ];
+    if let Some(by) = &call.answered_by {
+        p.push(("AnsweredBy".into(), by.clone()));
+    }
+    p
+}
+
+/// Moves the call to `status` and sends the status callback if the application asked for that event.
+async fn progress(state: &Arc<State>, sid: &CallSid, status: CallStatus) {
+    let now = OffsetDateTime::now_utc();
+    let (event, callback) = {
+        let mut calls = state.calls.lock().expect("not poisoned");
+        let Some(call) = calls.get_mut(sid) else { return };
+        call.status = status;
+        match status {
+            CallStatus::InProgress => call.start_time = Some(now),
+            CallStatus::Completed
+            | CallStatus::Busy
+            | CallStatus::Failed
+            | CallStatus::NoAnswer
+            | CallStatus::Canceled => call.end_time = Some(now),
+            _ => {}
+        }
+        let event = match status {
+            CallStatus::Queued => return,
+            CallStatus::Initiated => "initiated",
+            CallStatus::Ringing => "ringing",
+            CallStatus::InProgress => "answered",
+            _ => "completed",
+        };
+        if !call.events.iter().any(|e| e == event) {
+            return;
+        }
+        let Some(url) = call.status_callback.clone() else {
+            return;
+        };
+        let seq = call.sequence;
+        call.sequence += 1;
+        let duration = match (call.start_time, call.end_time) {
+            (Some(s), Some(e)) => (e - s).whole_seconds(),
+            _ => 0,
+        };
+        (
+            (event, seq, duration, status),
+            (url, call.status_callback_method.clone()),
+        )
+    };
+    let (event, seq, duration, status) = event;
+    let mut params = common_params(state, sid);
+    params.push(("Timestamp".into(), rfc2822(now)));
+    params.push(("CallbackSource".into(), "call-progress-events".into()));
+    params.push(("SequenceNumber".into(), seq.to_string()));
+    if event == "completed" {
+        params.push(("CallDuration".into(), duration.to_string()));
+        params.push(("Duration".into(), ((duration + 59) / 60).to_string()));
+        params.push(("SipResponseCode".into(), status.sip_code().to_string()));
+    }
+    // Each callback is its own HTTP request: they are not ordered, as with Twilio.
+    let state = Arc::clone(state);
+    tokio::spawn(async move {
+        deliver(&state, &callback.1, &callback.0, &params).await;
+    });
+}
+
+/// Sends a callback whose answer does not matter, retrying a failed connection once as Twilio does by default.
+pub async fn deliver(state: &State, method: &str, url: &str, params: &[(String, String)]) {
+    for attempt in 0..2 {
+        match state.http.send(&state.auth_token, method, url, params).await {
+            Ok(_) => return,
+            Err(e) if attempt == 0 => {
+                tracing::debug!("sandbox callback to {url} failed ({e}); retrying once");
+                state.wait(1.0).await;
+            }
+            Err(e) => tracing::warn!("sandbox callback to {url} failed twice ({e}); giving up"),
+        }
+    }
+}
+
+/// Places the call on the virtual phone and runs it to its end.
+pub async fn run(state: Arc<State>, sid: CallSid) {
+    let (to, timeout, amd) = {
+        let calls = state.calls.lock().expect("not poisoned");
+        let Some(c) = calls.get(&sid) else { return };
+        (c.to.clone(), c.timeout, c.machine_detection.is_some())
+    };
+    let behaviour = Behaviour::for_number(&to);
+    // Outbound calls are paced and start from `queued`.
+    state.wait(0.5).await;
+    progress(&state, &sid, CallStatus::Initiated).await;
+    state.wait(1.0).await;
+    if behaviour == Behaviour::Unreachable {
+        progress(&state, &sid, CallStatus::Failed).await;
+        return;
+    }
+    progress(&state, &sid, CallStatus::Ringing).await;
+    match behaviour {
+        Behaviour::Busy => {
+            state.wait(2.0).await;
+            progress(&state, &sid, CallStatus::Busy).await;
+            return;
+        }
+        Behaviour::NeverAnswers => {
+            state.wait(f64::from(timeout)).await;
+            progress(&state, &sid, CallStatus::NoAnswer).await;
+            return;
+        }
+        // One ring.
+        _ => state.wait(4.0).await,
+    }
+    if amd {
+        // Answering-machine detection listens to the first seconds before the TwiML is fetched.
+        state.wait(2.5).await;
+        let by = if behaviour == Behaviour::AnsweringMachine {
+            "machine_start"
+        } else {
+            "human"
+        };
+        if let Some(c) = state.calls.lock().expect("not poisoned").get_mut(&sid) {
+            c.answered_by = Some(by.into());
+        }
+    }
+    progress(&state, &sid, CallStatus::InProgress).await;
+    runner::converse(&state, &sid, behaviour).await;
+    progress(&state, &sid, CallStatus::Completed).await;
+}

@@ -1,0 +1,261 @@
+//! Twilio's REST API as the sandbox serves it: `Calls.json`, call and recording resources, recording media.
+
+use std::sync::Arc;
+
+use base64::Engine as _;
+use rocket::http::{ContentType, Status};
+use rocket::request::{FromRequest, Outcome, Request};
+use rocket::response::{self, Responder, Response};
+use rocket::serde::json::{Json, Value, json};
+use rocket::{Catcher, Route, State as Managed, catch, catchers, delete, get, post, routes};
+use storyline_core::{CallSid, RecordingSid};
+use subtle::ConstantTimeEq;
+
+use super::State;
+use super::call;
+
+pub fn routes() -> Vec<Route> {
+    routes![
+        create_call,
+        fetch_call,
+        call_recordings,
+        list_recordings,
+        fetch_recording,
+        delete_recording
+    ]
+}
+
+pub fn catchers() -> Vec<Catcher> {
+    catchers![not_found, unauthorized]
+}
+
+/// A Twilio REST error: `{"code", "message", "more_info", "status"}` with the HTTP status.
+#[derive(Debug)]
+pub struct ApiError {
+    status: Status,
+    code: u32,
+    message: String,
+}
+
+impl ApiError {
+    fn new(status: u16, code: u32, message: impl Into<String>) -> Self {
+        Self {
+            status: Status::new(status),
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub(crate) fn bad(code: u32, message: impl Into<String>) -> Self {
+        Self::new(400, code, message)
+    }
+
+    fn not_found(path: &str) -> Self {
+        Self::new(404, 20404, format!("The requested resource {path} was not found"))
+    }
+}
+
+impl<'r> Responder<'r, 'static> for ApiError {
+    fn respond_to(self, req: &'r Request<'_>) -> response::Result<'static> {
+        let body = json!({
+            "code": self.code,
+            "message": self.message,
+            "more_info": format!("https://www.twilio.com/docs/errors/{}", self.code),
+            "status": self.status.code,
+        });
+        Response::build_from(Json(body).respond_to(req)?)
+            .status(self.status)
+            .ok()
+    }
+}
+
+#[catch(404)]
+fn not_found(req: &Request<'_>) -> ApiError {
+    ApiError::not_found(req.uri().path().as_str())
+}
+
+#[catch(401)]
+fn unauthorized() -> ApiError {
+    ApiError::new(401, 20003, "Authenticate")
+}
+
+/// HTTP Basic auth with the account SID and auth token.
+pub struct Authenticated;
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for Authenticated {
+    type Error = ();
+
+    async fn from_request(req: &'r Request<'_>) -> Outcome<Self, ()> {
+        let Some(state) = req.rocket().state::<Arc<State>>() else {
+            return Outcome::Error((Status::InternalServerError, ()));
+        };
+        let decoded = req
+            .headers()
+            .get_one("Authorization")
+            .and_then(|h| h.strip_prefix("Basic "))
+            .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b.trim()).ok())
+            .and_then(|b| String::from_utf8(b).ok());
+        let expected = format!("{}:{}", state.account_sid, state.auth_token.expose_secret());
+        match decoded {
+            Some(given) if bool::from(given.as_bytes().ct_eq(expected.as_bytes())) => Outcome::Success(Authenticated),
+            _ => Outcome::Error((Status::Unauthorized, ())),
+        }
+    }
+}
+
+type ApiResult<T> = Result<T, ApiError>;
+
+fn check_account(state: &State, account: &str) -> ApiResult<()> {
+    if account == state.account_sid.as_str() {
+        Ok(())
+    } else {
+        // Twilio answers a path for another account with 20003 too: the credentials do not reach it.
+        Err(ApiError::new(401, 20003, "Authenticate"))
+    }
+}
+
+fn strip<'a>(segment: &'a str, suffix: &str) -> Option<&'a str> {
+    segment.strip_suffix(suffix)
+}
+
+#[post("/2010-04-01/Accounts/<account>/Calls.json", data = "<body>")]
+async fn create_call(
+    _auth: Authenticated,
+    state: &Managed<Arc<State>>,
+    account: &str,
+    body: String,
+) -> ApiResult<(Status, Json<Value>)> {
+    check_account(state, account)?;
+    let pairs: Vec<(String, String)> =
+        serde_urlencoded::from_str(&body).map_err(|_| ApiError::new(400, 20001, "Invalid form body"))?;
+    let record = call::CallRecord::from_request(&pairs)?;
+    let json = record.to_json(&state.account_sid);
+    let sid = record.sid.clone();
+    state.calls.lock().expect("not poisoned").insert(sid.clone(), record);
+    let state = Arc::clone(state);
+    tokio::spawn(async move { call::run(state, sid).await });
+    Ok((Status::Created, Json(json)))
+}
+
+#[get("/2010-04-01/Accounts/<account>/Calls/<call>")]
+fn fetch_call(_auth: Authenticated, state: &Managed<Arc<State>>, account: &str, call: &str) -> ApiResult<Json<Value>> {
+    check_account(state, account)?;
+    let sid: CallSid = strip(call, ".json")
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| ApiError::not_found(call))?;
+    let calls = state.calls.lock().expect("not poisoned");
+    let record = calls.get(&sid).ok_or_else(|| ApiError::not_found(call))?;
+    Ok(Json(record.to_json(&state.account_sid)))
+}
+
+#[get("/2010-04-01/Accounts/<account>/Recordings.json?<CallSid>")]
+#[allow(non_snake_case)] // Twilio's parameter name.
+fn list_recordings(
+    auth: Authenticated,
+    state: &Managed<Arc<State>>,
+    account: &str,
+    CallSid: Option<&str>,
+) -> ApiResult<Json<Value>> {
+    match CallSid {
+        Some(call) => call_recordings(auth, state, account, call),
+        None => Err(ApiError::bad(20001, "This sandbox lists recordings by CallSid only")),
+    }
+}
+
+#[get("/2010-04-01/Accounts/<account>/Calls/<call>/Recordings.json")]
+fn call_recordings(
+    _auth: Authenticated,
+    state: &Managed<Arc<State>>,
+    account: &str,
+    call: &str,
+) -> ApiResult<Json<Value>> {
+    check_account(state, account)?;
+    let sid: CallSid = call.parse().map_err(|_| ApiError::not_found(call))?;
+    let recordings = state.recordings.lock().expect("not poisoned");
+    let mut list: Vec<_> = recordings.values().filter(|r| r.call_sid == sid).collect();
+    list.sort_by_key(|r| r.created_at);
+    let items: Vec<Value> = list
+        .iter()
+        .map(|r| r.to_json(&state.account_sid, state.public_base()))
+        .collect();
+    Ok(Json(json!({
+        "recordings": items,
+        "first_page_uri": format!("/2010-04-01/Accounts/{account}/Calls/{call}/Recordings.json?PageSize=50&Page=0"),
+        "next_page_uri": null,
+        "previous_page_uri": null,
+        "page": 0,
+        "page_size": 50,
+        "start": 0,
+        "end": items.len().saturating_sub(1),
+        "uri": format!("/2010-04-01/Accounts/{account}/Calls/{call}/Recordings.json?PageSize=50&Page=0"),
+    })))
+}
+
+/// Recording metadata, media (`.wav`, `.mp3`, or no extension for WAV). Media answers without authentication, as
+/// Twilio does for accounts that do not enforce HTTP auth on media; credentials sent anyway are accepted.
+#[get("/2010-04-01/Accounts/<account>/Recordings/<file>")]
+fn fetch_recording(
+    state: &Managed<Arc<State>>,
+    auth: Option<Authenticated>,
+    account: &str,
+    file: &str,
+) -> ApiResult<Media> {
+    check_account(state, account)?;
+    let (sid, ext) = file.split_once('.').unwrap_or((file, "wav"));
+    let sid: RecordingSid = sid.parse().map_err(|_| ApiError::not_found(file))?;
+    let recordings = state.recordings.lock().expect("not poisoned");
+    let rec = recordings
+        .get(&sid)
+        .filter(|r| !r.deleted)
+        .ok_or_else(|| ApiError::not_found(file))?;
+    match ext {
+        "json" if auth.is_some() => Ok(Media::Json(Json(rec.to_json(&state.account_sid, state.public_base())))),
+        "json" => Err(ApiError::new(401, 20003, "Authenticate")),
+        _ if !rec.media_ready() => Err(ApiError::not_found(file)),
+        "wav" => Ok(Media::Audio(
+            ContentType::new("audio", "x-wav"),
+            super::media::wav(&rec.pcm),
+        )),
+        "mp3" => Ok(Media::Audio(
+            ContentType::new("audio", "mpeg"),
+            super::media::mp3(rec.sample, rec.duration_ms),
+        )),
+        _ => Err(ApiError::not_found(file)),
+    }
+}
+
+#[delete("/2010-04-01/Accounts/<account>/Recordings/<file>")]
+fn delete_recording(_auth: Authenticated, state: &Managed<Arc<State>>, account: &str, file: &str) -> ApiResult<Status> {
+    check_account(state, account)?;
+    let sid: RecordingSid = strip(file, ".json")
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| ApiError::not_found(file))?;
+    let mut recordings = state.recordings.lock().expect("not poisoned");
+    match recordings.get_mut(&sid) {
+        Some(rec) if !rec.deleted => {
+            rec.deleted = true;
+            rec.pcm = Vec::new();
+            Ok(Status::NoContent)
+        }
+        _ => Err(ApiError::not_found(file)),
+    }
+}
+
+/// A recording resource or its audio.
+pub enum Media {
+    Json(Json<Value>),
+    Audio(ContentType, Vec<u8>),
+}
+
+impl<'r> Responder<'r, 'static> for Media {
+    fn respond_to(self, req: &'r Request<'_>) -> response::Result<'static> {
+        match self {
+            Media::Json(j) => j.respond_to(req),
+            Media::Audio(ct, bytes) => Response::build()
+                .header(ct)
+                .sized_body(bytes.len(), std::io::Cursor::new(bytes))
+                .ok(),
+        }
+    }
+}

@@ -1,0 +1,74 @@
+//! The virtual storytellers: the dialled number picks how the person at the other end behaves.
+//!
+//! The table is documented in the README and kept stable: tests and people trying the demo rely on it.
+
+/// What the phone at the dialled number does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Behaviour {
+    /// Answers after one ring, listens, tells a sample story of 20–40 s, hangs up.
+    TellsStory,
+    /// The line is busy.
+    Busy,
+    /// Rings until the caller gives up.
+    NeverAnswers,
+    /// The call cannot be connected.
+    Unreachable,
+    /// Answers, then hangs up during the greeting.
+    HangsUpDuringGreeting,
+    /// Answers and says nothing.
+    Silent,
+    /// An answering machine picks up.
+    AnsweringMachine,
+    /// Tells the story, then presses the finish key.
+    PressesFinishKey,
+    /// Talks for longer than the maximum story length.
+    TalksTooLong,
+}
+
+impl Behaviour {
+    /// The behaviour for an E.164 number.
+    pub fn for_number(e164: &str) -> Self {
+        match e164 {
+            "+12015550101" => Self::Busy,
+            "+12015550102" => Self::NeverAnswers,
+            "+12015550103" => Self::Unreachable,
+            "+12015550104" => Self::HangsUpDuringGreeting,
+            "+12015550105" => Self::Silent,
+            "+12015550106" => Self::AnsweringMachine,
+            "+12015550107" => Self::PressesFinishKey,
+            "+12015550108" => Self::TalksTooLong,
+            _ => Self::TellsStory,
+        }
+    }
+
+    /// Whether someone (or something) picks up.
+    pub fn answers(self) -> bool {
+        !matches!(self, Self::Busy | Self::NeverAnswers | Self::Unreachable)
+    }
+
+    /// Which sample story this number tells, so one number always tells the same one.
+    pub fn sample_for(e164: &str) -> usize {
+        e164.bytes()
+            .fold(0usize, |acc, b| acc.wrapping_mul(31).wrapping_add(b as usize))
+            % super::media::SAMPLES.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn documented_numbers_keep_their_behaviour() {
+        assert_eq!(Behaviour::for_number("+12015550100"), Behaviour::TellsStory);
+        assert_eq!(Behaviour::for_number("+12015550101"), Behaviour::Busy);
+        assert_eq!(Behaviour::for_number("+12015550102"), Behaviour::NeverAnswers);
+        assert_eq!(Behaviour::for_number("+12015550103"), Behaviour::Unreachable);
+        assert_eq!(Behaviour::for_number("+12015550104"), Behaviour::HangsUpDuringGreeting);
+        assert_eq!(Behaviour::for_number("+12015550105"), Behaviour::Silent);
+        assert_eq!(Behaviour::for_number("+12015550106"), Behaviour::AnsweringMachine);
+        assert_eq!(Behaviour::for_number("+12015550107"), Behaviour::PressesFinishKey);
+        assert_eq!(Behaviour::for_number("+12015550108"), Behaviour::TalksTooLong);
+        assert_eq!(Behaviour::for_number("+19175552368"), Behaviour::TellsStory);
+    }
+}
