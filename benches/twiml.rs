@@ -38,6 +38,9 @@ fn twiml(c: &mut Criterion) {
     let rendered = document.to_string();
     assert_eq!(Response::parse(&rendered).as_ref(), Ok(&document));
 
+    c.bench_function("twiml/build and render full document", |b| {
+        b.iter(|| full_document().to_string())
+    });
     c.bench_function("twiml/render full document", |b| {
         b.iter(|| black_box(&document).to_string())
     });
