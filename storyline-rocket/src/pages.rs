@@ -84,6 +84,15 @@ pub fn words(status: &str, number: &str) -> Words {
     Words { heading, detail, hint }
 }
 
+/// The steps of a call, as the recording page shows them.
+const STEPS: [(&str, &str); 5] = [
+    ("calling", "Calling"),
+    ("ringing", "Ringing"),
+    ("in_progress", "Connected"),
+    ("recording", "Recording"),
+    ("processing", "Saving"),
+];
+
 /// Whether a status is an ending.
 pub fn is_final(status: &str) -> bool {
     !matches!(
@@ -183,9 +192,16 @@ pub fn recording(view: &RecordingView<'_>) -> Markup {
                 p #status-detail { (w.detail) }
             }
             @if live {
+                @let at = STEPS.iter().position(|(key, _)| *key == view.status).unwrap_or(0);
                 ol.steps aria-label="Progress" {
-                    @for (key, label) in [("calling", "Calling"), ("ringing", "Ringing"), ("recording", "Recording"), ("processing", "Saving")] {
-                        li data-step=(key) { (label) }
+                    @for (i, (key, label)) in STEPS.iter().enumerate() {
+                        @if i == at {
+                            li.current data-step=(key) aria-current="step" { (label) }
+                        } @else if i < at {
+                            li.done data-step=(key) { (label) }
+                        } @else {
+                            li data-step=(key) { (label) }
+                        }
                     }
                 }
             }
@@ -200,7 +216,7 @@ pub fn recording(view: &RecordingView<'_>) -> Markup {
                 }
                 p { a.button.secondary href={"/recording/" (view.id) "/audio?download=1"} download { "Download the recording" } }
                 h2 { "What happens next" }
-                p { "Your recording is saved to your story. You can listen to it here at any time, and ask for it to be transcribed." }
+                p { "Your recording is saved to your story. You can listen to it here at any time, or download it to keep a copy of your own." }
             }
             @if let Some(hint) = w.hint {
                 p.hint { (hint) }

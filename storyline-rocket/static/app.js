@@ -16,7 +16,7 @@
     var steps = section.querySelectorAll("[data-step]");
     for (var i = 0; i < steps.length; i++) {
       var k = order.indexOf(steps[i].getAttribute("data-step"));
-      steps[i].className = k < at ? "done" : (k === at || (status === "in_progress" && k === 2 && false)) ? "current" : "";
+      steps[i].className = k < at ? "done" : k === at ? "current" : "";
       if (k === at) steps[i].setAttribute("aria-current", "step"); else steps[i].removeAttribute("aria-current");
     }
   }

@@ -1,0 +1,440 @@
+//! The end-to-end harness: a real Storyline server on 127.0.0.1, talking to the sandbox (its own or one the test
+//! started), driven over real HTTP the way a browser and Twilio drive it.
+
+// Each test binary uses a different part of the harness.
+#![allow(dead_code)]
+
+pub mod audio;
+
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use reqwest::header::{CONTENT_TYPE, LOCATION};
+use rocket::fairing::AdHoc;
+use rocket::figment::Figment;
+use rocket::{Ignite, Rocket};
+use serde_json::Value;
+use storyline_core::signature::{Algorithm, sign};
+use storyline_core::{AuthToken, CallSid};
+use storyline_rocket::sandbox::Sandbox;
+use storyline_rocket::{App, Settings};
+use tokio::task::JoinHandle;
+
+/// The longest any end-to-end test may take.
+pub const TEST_DEADLINE: Duration = Duration::from_secs(90);
+
+/// How long a server may take to start listening.
+const START_DEADLINE: Duration = Duration::from_secs(15);
+
+/// How often a test looks at a recording's status.
+const POLL_EVERY: Duration = Duration::from_millis(40);
+
+/// Runs a test body, failing it if it takes longer than [`TEST_DEADLINE`].
+pub async fn within<F: Future<Output = ()>>(body: F) {
+    if tokio::time::timeout(TEST_DEADLINE, body).await.is_err() {
+        panic!("the test did not finish within {TEST_DEADLINE:?}");
+    }
+}
+
+/// Storyline's logs on standard error when `RUST_LOG` asks for them (run with `--nocapture`).
+fn logs_if_asked() {
+    if std::env::var_os("RUST_LOG").is_some() {
+        storyline_rocket::init_logging();
+    }
+}
+
+/// How to run a server.
+#[derive(Clone)]
+pub struct Config {
+    pub data_dir: PathBuf,
+    /// A fixed port (a restart reuses the first server's); `None` picks a free one.
+    pub port: Option<u16>,
+    pub speed: f64,
+    pub max_story_seconds: u32,
+    pub ring_seconds: u32,
+    /// The sandbox the server uses as Twilio; `None` lets the server start its own.
+    pub twilio: Option<Sandbox>,
+}
+
+impl Config {
+    /// A server with its own sandbox, as the demo runs.
+    pub fn embedded(data_dir: &Path) -> Self {
+        Self {
+            data_dir: data_dir.to_owned(),
+            port: None,
+            speed: 20.0,
+            max_story_seconds: 20,
+            ring_seconds: 10,
+            twilio: None,
+        }
+    }
+
+    /// A server configured with credentials for an external sandbox, as production is configured for Twilio.
+    pub fn external(data_dir: &Path, sandbox: &Sandbox) -> Self {
+        Self {
+            twilio: Some(sandbox.clone()),
+            ..Self::embedded(data_dir)
+        }
+    }
+
+    fn figment(&self, port: u16) -> Figment {
+        let mut figment = Settings::figment()
+            .merge(("address", "127.0.0.1"))
+            .merge(("port", port))
+            .merge(("data_dir", &self.data_dir))
+            .merge(("sandbox_speed", self.speed))
+            .merge(("max_story_seconds", self.max_story_seconds))
+            .merge(("ring_seconds", self.ring_seconds))
+            .merge(("log_level", rocket::config::LogLevel::Off))
+            .merge(("cli_colors", false))
+            .merge(("shutdown.grace", 0))
+            .merge(("shutdown.mercy", 0))
+            .merge(("shutdown.ctrlc", false));
+        // Credentials in the environment must not turn a sandbox test into calls through them.
+        for key in [
+            "twilio_account_sid",
+            "twilio_auth_token",
+            "twilio_secondary_auth_token",
+            "twilio_api_key",
+            "twilio_api_secret",
+            "twilio_from_number",
+            "public_url",
+            "greeting_audio_url",
+        ] {
+            figment = figment.merge((key, None::<String>));
+        }
+        if let Some(sb) = &self.twilio {
+            figment = figment
+                .merge(("twilio_account_sid", sb.account_sid.as_str()))
+                .merge(("twilio_auth_token", sb.auth_token.expose_secret()))
+                .merge(("twilio_from_number", &sb.from_number))
+                .merge(("twilio_api_base_url", &sb.base_url))
+                .merge(("public_url", format!("http://127.0.0.1:{port}")));
+        }
+        figment
+    }
+}
+
+/// A running server.
+pub struct Server {
+    /// `http://127.0.0.1:PORT`: where browsers reach it, and the public URL Twilio is given.
+    pub base: String,
+    pub port: u16,
+    pub config: Config,
+    shutdown: rocket::Shutdown,
+    task: Option<JoinHandle<Result<Rocket<Ignite>, rocket::Error>>>,
+    embedded_sandbox: Option<Sandbox>,
+}
+
+impl Server {
+    /// Starts a server and returns once it answers on its port.
+    pub async fn start(config: Config) -> Server {
+        logs_if_asked();
+        let mut last_error = String::new();
+        for _ in 0..5 {
+            let port = match (config.port, &config.twilio) {
+                (Some(port), _) => port,
+                // The public URL Twilio is given names the port, so it must be known before the server starts.
+                (None, Some(_)) => free_port(),
+                (None, None) => 0,
+            };
+            match Self::try_start(&config, port).await {
+                Ok(server) => return server,
+                // Another process may have taken the port we picked: pick again.
+                Err(e) if config.port.is_none() => last_error = e,
+                Err(e) => panic!("the server did not start on port {port}: {e}"),
+            }
+        }
+        panic!("the server did not start: {last_error}");
+    }
+
+    async fn try_start(config: &Config, port: u16) -> Result<Server, String> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let tx = Mutex::new(Some(tx));
+        let rocket = storyline_rocket::build_from(config.figment(port)).attach(AdHoc::on_liftoff(
+            "test: listening",
+            move |rocket| {
+                Box::pin(async move {
+                    if let Some(tx) = tx.lock().expect("not poisoned").take() {
+                        let _ = tx.send(rocket.config().port);
+                    }
+                })
+            },
+        ));
+        let ignited = rocket.ignite().await.map_err(|e| format!("ignite: {e}"))?;
+        let shutdown = ignited.shutdown();
+        let embedded_sandbox = ignited.state::<App>().and_then(|app| app.sandbox.clone());
+        let mut task = tokio::spawn(ignited.launch());
+        let port = tokio::time::timeout(START_DEADLINE, async {
+            tokio::select! {
+                port = rx => port.map_err(|_| "the server never lifted off".to_string()),
+                ended = &mut task => Err(match ended {
+                    Ok(Err(e)) => format!("launch: {e}"),
+                    _ => "the server stopped while starting".to_string(),
+                }),
+            }
+        })
+        .await
+        .map_err(|_| "the server did not lift off in time".to_string())??;
+        let server = Server {
+            base: format!("http://127.0.0.1:{port}"),
+            port,
+            config: config.clone(),
+            shutdown,
+            task: Some(task),
+            embedded_sandbox,
+        };
+        server.wait_until_answering().await?;
+        Ok(server)
+    }
+
+    async fn wait_until_answering(&self) -> Result<(), String> {
+        let http = self.http();
+        let deadline = tokio::time::Instant::now() + START_DEADLINE;
+        loop {
+            if let Ok(res) = http.client.get(http.url("/")).send().await
+                && res.status() == StatusCode::OK
+            {
+                return Ok(());
+            }
+            if tokio::time::Instant::now() > deadline {
+                return Err(format!("{} does not answer", self.base));
+            }
+            tokio::time::sleep(POLL_EVERY).await;
+        }
+    }
+
+    /// A browser pointed at this server.
+    pub fn http(&self) -> Http {
+        Http::new(&self.base)
+    }
+
+    /// The URL Twilio is given for one of a recording's webhooks (the one signatures are checked against).
+    pub fn webhook_url(&self, id: &str, hook: &str) -> String {
+        format!("{}/recording/{id}/{hook}", self.base)
+    }
+
+    /// Shuts the server down and waits until it has stopped listening and its background work has ended.
+    pub async fn stop(mut self) {
+        self.shutdown.clone().notify();
+        if let Some(task) = self.task.take() {
+            match tokio::time::timeout(START_DEADLINE, task).await {
+                Ok(Ok(Ok(_))) => {}
+                Ok(Ok(Err(e))) => panic!("the server failed while running: {e}"),
+                Ok(Err(e)) => panic!("the server's task failed: {e}"),
+                Err(_) => panic!("the server did not shut down within {START_DEADLINE:?}"),
+            }
+        }
+        if let Some(sb) = self.embedded_sandbox.take() {
+            sb.stop();
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        // A failed test must not leave a server answering (or a sandbox calling) until the process ends.
+        self.shutdown.clone().notify();
+        if let Some(sb) = &self.embedded_sandbox {
+            sb.stop();
+        }
+    }
+}
+
+/// A port nobody listens on right now.
+fn free_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind an ephemeral port");
+    listener.local_addr().expect("local address").port()
+}
+
+/// A browser (or Twilio) talking to a server: plain HTTP, redirects not followed.
+#[derive(Clone)]
+pub struct Http {
+    pub base: String,
+    pub client: reqwest::Client,
+}
+
+impl Http {
+    pub fn new(base: &str) -> Self {
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .no_proxy()
+            .timeout(Duration::from_secs(20))
+            .build()
+            .expect("an HTTP client");
+        Self {
+            base: base.to_owned(),
+            client,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("GET {path}: {e}"))
+    }
+
+    /// Submits the landing page's form as a person would, and returns the new recording's id.
+    pub async fn start_call(&self, typed: &str) -> String {
+        let res = self
+            .client
+            .post(self.url("/"))
+            .form(&[("tel", typed)])
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("POST / {typed}: {e}"));
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "POST / with {typed}");
+        let location = res
+            .headers()
+            .get(LOCATION)
+            .and_then(|l| l.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        let id = location
+            .strip_prefix("/recording/")
+            .unwrap_or_else(|| panic!("POST / with {typed} redirected to {location:?}"));
+        assert!(
+            id.parse::<storyline_core::RecordingId>().is_ok(),
+            "{location:?} names a well-formed recording id"
+        );
+        id.to_owned()
+    }
+
+    /// `GET /recording/:id/status`: the HTTP status and the JSON.
+    pub async fn status(&self, id: &str) -> (StatusCode, Value) {
+        let res = self.get(&format!("/recording/{id}/status")).await;
+        let code = res.status();
+        let content_type = header(&res, CONTENT_TYPE);
+        assert!(
+            content_type.starts_with("application/json"),
+            "status of {id} is JSON, not {content_type:?}"
+        );
+        let json = res.json().await.unwrap_or_else(|e| panic!("status of {id}: {e}"));
+        (code, json)
+    }
+
+    /// Polls the status until `done` says so; fails with every status seen if it does not happen in time.
+    pub async fn wait_for(&self, id: &str, what: &str, done: impl Fn(&Value) -> bool) -> Value {
+        let deadline = tokio::time::Instant::now() + TEST_DEADLINE;
+        let mut seen: Vec<String> = Vec::new();
+        loop {
+            let (code, json) = self.status(id).await;
+            assert_eq!(code, StatusCode::OK, "status of {id}: {json}");
+            let status = json["status"].as_str().unwrap_or("?").to_owned();
+            if seen.last() != Some(&status) {
+                seen.push(status);
+            }
+            if done(&json) {
+                return json;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "recording {id} never reached {what}; statuses seen: {seen:?}"
+            );
+            tokio::time::sleep(POLL_EVERY).await;
+        }
+    }
+
+    /// Polls the status until it is an ending.
+    pub async fn wait_final(&self, id: &str) -> Value {
+        self.wait_for(id, "an ending", |j| j["final"] == Value::Bool(true)).await
+    }
+
+    /// Sends a webhook as Twilio does: a form POST, with `X-Twilio-Signature` when `signature` is given.
+    pub async fn post_webhook(
+        &self,
+        id: &str,
+        hook: &str,
+        form: &[(String, String)],
+        signature: Option<&str>,
+    ) -> reqwest::Response {
+        let mut req = self
+            .client
+            .post(self.url(&format!("/recording/{id}/{hook}")))
+            .header("User-Agent", "TwilioProxy/1.1")
+            .form(form);
+        if let Some(sig) = signature {
+            req = req.header("X-Twilio-Signature", sig);
+        }
+        req.send().await.unwrap_or_else(|e| panic!("POST {hook} of {id}: {e}"))
+    }
+}
+
+/// A header's value as text ("" when absent).
+pub fn header(res: &reqwest::Response, name: impl reqwest::header::AsHeaderName) -> String {
+    res.headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// Text as maud writes it into a page.
+pub fn html_escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// The signature Twilio would send for this form posted to `url`.
+pub fn twilio_signature(token: &AuthToken, url: &str, form: &[(String, String)]) -> String {
+    sign(token, Algorithm::HmacSha1, url, form)
+}
+
+/// Form pairs from literal names and values.
+pub fn form(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+}
+
+/// The call SID the server stored for a recording (read from its database, which SQLite lets two processes share).
+pub async fn call_sid_of(data_dir: &Path, id: &str) -> CallSid {
+    let pool = storyline_rocket::db::open(data_dir).await.expect("open the database");
+    let row = storyline_rocket::db::get(&pool, id)
+        .await
+        .expect("read the recording")
+        .unwrap_or_else(|| panic!("recording {id} is stored"));
+    pool.close().await;
+    row.call_sid
+        .unwrap_or_else(|| panic!("recording {id} has a call"))
+        .parse()
+        .expect("a stored call SID is well formed")
+}
+
+/// The status the server's database holds for a recording, read while the server is down.
+pub async fn stored_status(data_dir: &Path, id: &str) -> String {
+    let pool = storyline_rocket::db::open(data_dir).await.expect("open the database");
+    let row = storyline_rocket::db::get(&pool, id)
+        .await
+        .expect("read the recording")
+        .unwrap_or_else(|| panic!("recording {id} is stored"));
+    pool.close().await;
+    row.status
+}
+
+/// The recordings a sandbox made during a call, from its REST API (as Twilio's `Recordings.json` lists them).
+pub async fn sandbox_recordings(sandbox: &Sandbox, call_sid: &CallSid) -> Vec<Value> {
+    let url = format!(
+        "{}/2010-04-01/Accounts/{}/Calls/{call_sid}/Recordings.json",
+        sandbox.base_url, sandbox.account_sid
+    );
+    let res = Http::new(&sandbox.base_url)
+        .client
+        .get(&url)
+        .basic_auth(sandbox.account_sid.as_str(), Some(sandbox.auth_token.expose_secret()))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("GET {url}: {e}"));
+    assert_eq!(res.status(), StatusCode::OK, "GET {url}");
+    let page: Value = res.json().await.expect("a JSON page of recordings");
+    page["recordings"].as_array().cloned().unwrap_or_default()
+}
