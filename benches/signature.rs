@@ -40,12 +40,7 @@ fn validation(c: &mut Criterion) {
     let validator = Validator::new(token(TOKEN));
     let rotating = Validator::new(token(TOKEN)).with_secondary(token(OLD_TOKEN));
     let sha1 = sign(&token(TOKEN), Algorithm::HmacSha1, FORM_URL, &VOICE_PARAMS);
-    let sha256 = sign(
-        &token(TOKEN),
-        Algorithm::HmacSha256,
-        FORM_URL,
-        &VOICE_PARAMS,
-    );
+    let sha256 = sign(&token(TOKEN), Algorithm::HmacSha256, FORM_URL, &VOICE_PARAMS);
     let get = sign::<&str, &str>(&token(TOKEN), Algorithm::HmacSha1, GET_URL, &[]);
     // Timing a rejection by mistake would flatter the figures.
     assert!(
@@ -55,12 +50,7 @@ fn validation(c: &mut Criterion) {
     );
     assert!(
         validator
-            .validate_form(
-                FORM_URL,
-                &VOICE_PARAMS,
-                Some(&sha256),
-                Some(SHA256_SETTINGS)
-            )
+            .validate_form(FORM_URL, &VOICE_PARAMS, Some(&sha256), Some(SHA256_SETTINGS))
             .is_ok()
     );
     assert!(
@@ -106,14 +96,7 @@ fn validation(c: &mut Criterion) {
         b.iter(|| validator.validate_url(black_box(GET_URL), Some(black_box(&get)), None))
     });
     group.bench_function("sign_form_sha1", |b| {
-        b.iter(|| {
-            sign(
-                &key,
-                Algorithm::HmacSha1,
-                black_box(FORM_URL),
-                black_box(&VOICE_PARAMS),
-            )
-        })
+        b.iter(|| sign(&key, Algorithm::HmacSha1, black_box(FORM_URL), black_box(&VOICE_PARAMS)))
     });
     group.finish();
 }

@@ -52,8 +52,7 @@ fn main() -> ExitCode {
 
 /// Validates one request, or says why it is invalid.
 fn check(line: &str) -> Result<(), String> {
-    let request: Value =
-        serde_json::from_str(line).map_err(|err| format!("malformed json: {err}"))?;
+    let request: Value = serde_json::from_str(line).map_err(|err| format!("malformed json: {err}"))?;
     let text = |key: &str| match &request[key] {
         Value::String(s) => Ok(Some(s.as_str())),
         Value::Null => Ok(None),
@@ -86,12 +85,8 @@ fn params(value: &Value) -> Result<Vec<(&str, &str)>, String> {
     pairs
         .iter()
         .map(|pair| match pair.as_array().map(Vec::as_slice) {
-            Some([Value::String(name), Value::String(value)]) => {
-                Ok((name.as_str(), value.as_str()))
-            }
-            _ => Err(format!(
-                "param {pair} is not a [name, value] pair of strings"
-            )),
+            Some([Value::String(name), Value::String(value)]) => Ok((name.as_str(), value.as_str())),
+            _ => Err(format!("param {pair} is not a [name, value] pair of strings")),
         })
         .collect()
 }

@@ -32,23 +32,17 @@ fn vectors() -> Vec<Vector> {
 }
 
 fn vector(v: &Value) -> Vector {
-    let text = |key: &str| {
-        v[key]
-            .as_str()
-            .unwrap_or_else(|| panic!("{key} in {v}"))
-            .to_owned()
-    };
+    let text = |key: &str| v[key].as_str().unwrap_or_else(|| panic!("{key} in {v}")).to_owned();
     let mut params = Vec::new();
     for (name, values) in v["params"].as_object().expect("params is an object") {
         match values {
             Value::String(value) => params.push((name.clone(), value.clone())),
             Value::Array(values) => {
-                params.extend(values.iter().map(|value| {
-                    (
-                        name.clone(),
-                        value.as_str().expect("string value").to_owned(),
-                    )
-                }));
+                params.extend(
+                    values
+                        .iter()
+                        .map(|value| (name.clone(), value.as_str().expect("string value").to_owned())),
+                );
             }
             other => panic!("unexpected param value {other}"),
         }
@@ -70,10 +64,7 @@ fn vector(v: &Value) -> Vector {
 }
 
 fn named(name: &str) -> Vector {
-    vectors()
-        .into_iter()
-        .find(|v| v.name == name)
-        .expect("vector exists")
+    vectors().into_iter().find(|v| v.name == name).expect("vector exists")
 }
 
 fn token(s: &str) -> AuthToken {
@@ -83,10 +74,7 @@ fn token(s: &str) -> AuthToken {
 #[test]
 fn fixture_equals_shared_vectors_when_present() {
     match std::fs::read_to_string(SHARED) {
-        Ok(shared) => assert_eq!(
-            FIXTURE, shared,
-            "tests/fixtures is out of date: copy {SHARED}"
-        ),
+        Ok(shared) => assert_eq!(FIXTURE, shared, "tests/fixtures is out of date: copy {SHARED}"),
         Err(err) => eprintln!("skipping drift check, {SHARED}: {err}"),
     }
 }
@@ -96,21 +84,11 @@ fn every_vector_agrees() {
     let vectors = vectors();
     assert!(vectors.len() >= 10, "fixture lost vectors");
     for v in vectors {
-        let result = Validator::new(v.token.clone()).validate_form(
-            &v.url,
-            &v.params,
-            Some(&v.signature),
-            v.settings,
-        );
+        let result = Validator::new(v.token.clone()).validate_form(&v.url, &v.params, Some(&v.signature), v.settings);
         assert_eq!(result.is_ok(), v.valid, "{}: {result:?}", v.name);
         if v.valid {
             let algorithm = Algorithm::from_settings_header(v.settings).unwrap();
-            assert_eq!(
-                sign(&v.token, algorithm, &v.url, &v.params),
-                v.signature,
-                "{}",
-                v.name
-            );
+            assert_eq!(sign(&v.token, algorithm, &v.url, &v.params), v.signature, "{}", v.name);
         }
     }
 }
@@ -120,14 +98,8 @@ fn accepts_json_body_vector_with_its_body() {
     let v = named("json_body_bodySHA256");
     let validator = Validator::new(v.token);
     let body = JSON_BODY.as_bytes();
-    assert_eq!(
-        validator.validate_body(&v.url, body, Some(&v.signature), None),
-        Ok(())
-    );
-    assert_eq!(
-        validator.validate_url(&v.url, Some(&v.signature), None),
-        Ok(())
-    );
+    assert_eq!(validator.validate_body(&v.url, body, Some(&v.signature), None), Ok(()));
+    assert_eq!(validator.validate_url(&v.url, Some(&v.signature), None), Ok(()));
 }
 
 #[test]
@@ -149,13 +121,9 @@ fn rejects_raw_body_when_url_has_no_body_hash() {
 #[test]
 fn accepts_body_signed_after_computing_its_hash() {
     let body = br#"{"CallSid":"CA1"}"#;
-    let url = format!(
-        "https://example.com:8443/hook?bodySHA256={}",
-        body_sha256(body)
-    );
+    let url = format!("https://example.com:8443/hook?bodySHA256={}", body_sha256(body));
     let header = sign::<&str, &str>(&token("t"), Algorithm::HmacSha256, &url, &[]);
-    let result =
-        Validator::new(token("t")).validate_body(&url, body, Some(&header), Some(SHA256_SETTINGS));
+    let result = Validator::new(token("t")).validate_body(&url, body, Some(&header), Some(SHA256_SETTINGS));
     assert_eq!(result, Ok(()));
 }
 
@@ -190,12 +158,7 @@ fn accepts_80_spelling_for_http() {
         "http://example.com:80/v",
         &[("a", "1")],
     );
-    let result = Validator::new(token("k")).validate_form(
-        "http://example.com/v",
-        &[("a", "1")],
-        Some(&signed),
-        None,
-    );
+    let result = Validator::new(token("k")).validate_form("http://example.com/v", &[("a", "1")], Some(&signed), None);
     assert_eq!(result, Ok(()));
 }
 
@@ -222,10 +185,7 @@ fn rejects_forged_signature() {
         "https://mycompany.com/myapp.php?foo=1&bar=2",
         &named("docs_example_form_post").params,
     );
-    assert_eq!(
-        docs_example(None, None, Some(&forged)),
-        Err(SignatureError::Mismatch)
-    );
+    assert_eq!(docs_example(None, None, Some(&forged)), Err(SignatureError::Mismatch));
     assert_eq!(
         docs_example(None, None, Some("AAAAAAAAAAAAAAAAAAAAAAAAAAA=")),
         Err(SignatureError::Mismatch)
@@ -235,15 +195,8 @@ fn rejects_forged_signature() {
 #[test]
 fn rejects_when_a_parameter_changed() {
     let mut params = named("docs_example_form_post").params;
-    params
-        .iter_mut()
-        .find(|(name, _)| name == "Digits")
-        .unwrap()
-        .1 = "1235".to_owned();
-    assert_eq!(
-        docs_example(None, Some(params), None),
-        Err(SignatureError::Mismatch)
-    );
+    params.iter_mut().find(|(name, _)| name == "Digits").unwrap().1 = "1235".to_owned();
+    assert_eq!(docs_example(None, Some(params), None), Err(SignatureError::Mismatch));
 }
 
 #[test]
@@ -255,29 +208,18 @@ fn rejects_when_a_parameter_is_added_or_dropped() {
         Err(SignatureError::Mismatch)
     );
     params.truncate(params.len() - 2);
-    assert_eq!(
-        docs_example(None, Some(params), None),
-        Err(SignatureError::Mismatch)
-    );
+    assert_eq!(docs_example(None, Some(params), None), Err(SignatureError::Mismatch));
 }
 
 #[test]
 fn rejects_for_another_url() {
-    let result = docs_example(
-        Some("https://mycompany.com/other.php?foo=1&bar=2"),
-        None,
-        None,
-    );
+    let result = docs_example(Some("https://mycompany.com/other.php?foo=1&bar=2"), None, None);
     assert_eq!(result, Err(SignatureError::Mismatch));
 }
 
 #[test]
 fn rejects_for_another_scheme() {
-    let result = docs_example(
-        Some("http://mycompany.com/myapp.php?foo=1&bar=2"),
-        None,
-        None,
-    );
+    let result = docs_example(Some("http://mycompany.com/myapp.php?foo=1&bar=2"), None, None);
     assert_eq!(result, Err(SignatureError::Mismatch));
 }
 
@@ -304,11 +246,7 @@ fn rejects_for_another_port() {
 fn rejects_for_another_host() {
     let result = docs_example(Some("https://evil.com/myapp.php?foo=1&bar=2"), None, None);
     assert_eq!(result, Err(SignatureError::Mismatch));
-    let result = docs_example(
-        Some("https://MyCompany.com/myapp.php?foo=1&bar=2"),
-        None,
-        None,
-    );
+    let result = docs_example(Some("https://MyCompany.com/myapp.php?foo=1&bar=2"), None, None);
     assert_eq!(
         result,
         Err(SignatureError::Mismatch),
@@ -321,8 +259,7 @@ fn rejects_when_query_string_dropped() {
     let result = docs_example(Some("https://mycompany.com/myapp.php"), None, None);
     assert_eq!(result, Err(SignatureError::Mismatch));
     let v = named("get_no_params");
-    let result =
-        Validator::new(v.token).validate_url("https://example.com/voice", Some(&v.signature), None);
+    let result = Validator::new(v.token).validate_url("https://example.com/voice", Some(&v.signature), None);
     assert_eq!(result, Err(SignatureError::Mismatch));
 }
 
@@ -334,11 +271,7 @@ fn rejects_collapsed_repeated_keys() {
     collapsed.retain(|(name, value)| name != "StatusCallbackEvent" || value != "ringing");
     let result = validator.validate_form(&v.url, &collapsed, Some(&v.signature), None);
     assert_eq!(result, Err(SignatureError::Mismatch));
-    let joined = [
-        ("A", "1"),
-        ("StatusCallbackEvent", "ringing,answered"),
-        ("b", "2"),
-    ];
+    let joined = [("A", "1"), ("StatusCallbackEvent", "ringing,answered"), ("b", "2")];
     let result = validator.validate_form(&v.url, &joined, Some(&v.signature), None);
     assert_eq!(result, Err(SignatureError::Mismatch));
 }
@@ -396,25 +329,15 @@ fn rejects_sha256_signature_without_settings_header() {
 #[test]
 fn rejects_unknown_algorithm_in_settings_header() {
     let v = named("docs_example_form_post");
-    let result = Validator::new(v.token).validate_form(
-        &v.url,
-        &v.params,
-        Some(&v.signature),
-        Some("algorithm=HMAC_MD5"),
-    );
-    assert_eq!(
-        result,
-        Err(SignatureError::UnsupportedAlgorithm("HMAC_MD5".to_owned()))
-    );
+    let result =
+        Validator::new(v.token).validate_form(&v.url, &v.params, Some(&v.signature), Some("algorithm=HMAC_MD5"));
+    assert_eq!(result, Err(SignatureError::UnsupportedAlgorithm("HMAC_MD5".to_owned())));
 }
 
 #[test]
 fn rejects_malformed_configured_url() {
     let result = docs_example(Some("mycompany.com/myapp.php?foo=1&bar=2"), None, None);
-    assert!(
-        matches!(result, Err(SignatureError::MalformedUrl { .. })),
-        "{result:?}"
-    );
+    assert!(matches!(result, Err(SignatureError::MalformedUrl { .. })), "{result:?}");
 }
 
 fn url_strategy() -> impl Strategy<Value = String> {
