@@ -63,6 +63,8 @@ pub struct Inner {
     pub changes: broadcast::Sender<StatusChange>,
     /// State transitions are read-modify-write: one at a time, so two webhooks for one call never race.
     pub write_lock: tokio::sync::Mutex<()>,
+    /// The abuse limits on placing calls, shared by every request.
+    pub guard: crate::guard::Guard,
     pub sandbox: Option<Sandbox>,
     public_url: OnceLock<String>,
     pub shutdown: OnceLock<rocket::Shutdown>,
@@ -83,6 +85,7 @@ impl App {
             .default_country
             .parse()
             .map_err(|_| StartError::Settings(format!("unknown default country {:?}", settings.default_country)))?;
+        let guard = crate::guard::Guard::new(&settings).map_err(|e| StartError::Settings(e.to_string()))?;
         let pool = crate::db::open(&settings.data_dir).await?;
 
         let (sandbox, base_url, account_sid, token, from_number) = if settings.has_twilio_credentials() {
@@ -99,8 +102,11 @@ impl App {
             let token = settings.twilio_auth_token.clone();
             (None, settings.twilio_api_base_url.clone(), sid, token, from)
         } else {
+            let faults = crate::sandbox::Faults::parse(settings.sandbox_faults.as_deref().unwrap_or(""))
+                .map_err(|e| StartError::Settings(e.to_string()))?;
             let sandbox = Sandbox::start(SandboxConfig {
                 speed: settings.sandbox_speed,
+                faults,
                 ..SandboxConfig::default()
             })
             .await
@@ -152,6 +158,7 @@ impl App {
             region,
             changes,
             write_lock: tokio::sync::Mutex::new(()),
+            guard,
             sandbox,
             public_url,
             shutdown: OnceLock::new(),
@@ -168,8 +175,10 @@ impl App {
         match &self.sandbox {
             Some(sb) => println!(
                 "Storyline is running at {local}\n  Sandbox mode: no Twilio credentials are set, so calls go to the built-in \
-                 Twilio sandbox at {} (no real phone rings).\n  Try +1 201-555-0100; the README lists the other sandbox numbers.",
-                sb.base_url
+                 Twilio sandbox at {} (no real phone rings).\n  Try +1 201-555-0100; the README lists the other sandbox numbers.\n  \
+                 To answer yourself, open the sandbox phone at {} and call +1 201-555-0110.",
+                sb.base_url,
+                sb.phone_url()
             ),
             None => println!(
                 "Storyline is running at {local}\n  Live mode: calls are placed through {} and Twilio reaches this server at {}.",

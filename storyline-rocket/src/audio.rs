@@ -156,12 +156,14 @@ impl tokio::io::AsyncRead for Part {
             return std::task::Poll::Ready(Ok(()));
         }
         let max = usize::try_from(self.left).unwrap_or(usize::MAX).min(buf.remaining());
+        // `take` does not report back what it initialised: without this, `advance` below panics on a fresh buffer.
+        buf.initialize_unfilled_to(max);
         let mut limited = buf.take(max);
         let this = &mut *self;
         let poll = std::pin::Pin::new(&mut this.file).poll_read(cx, &mut limited);
         let n = limited.filled().len();
         if let std::task::Poll::Ready(Ok(())) = &poll {
-            // SAFETY-free: `take` shares the buffer; mark what was filled in the outer buffer.
+            // `take` shares the buffer; mark what was filled in the outer buffer.
             buf.advance(n);
             this.left -= n as u64;
         }

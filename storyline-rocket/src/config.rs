@@ -47,6 +47,23 @@ pub struct Settings {
     pub ring_seconds: u32,
     /// `STORYLINE_SANDBOX_SPEED`: how much faster than real time the sandbox runs calls.
     pub sandbox_speed: f64,
+    /// `STORYLINE_SANDBOX_FAULTS`: faults the embedded sandbox injects, e.g. `drop=0.1,duplicate=0.2` (see `sandbox::faults`).
+    pub sandbox_faults: Option<String>,
+    /// `STORYLINE_CALLS_PER_NUMBER_PER_HOUR` (default 5): calls placed to one number in any hour, retries included;
+    /// beyond it the form answers 429. 0 turns the limit off.
+    pub calls_per_number_per_hour: u32,
+    /// `STORYLINE_CALLS_PER_ADDRESS_PER_HOUR` (default 20): calls one client address may ask for in any hour (an IPv6
+    /// address counts by its /64 network). The address is Rocket's client IP: the `ROCKET_IP_HEADER` header (Rocket's
+    /// default: `X-Real-IP`) when present, else the peer. Behind a reverse proxy, make the proxy overwrite that header;
+    /// without one, set `ROCKET_IP_HEADER=false`, or clients can name their own address. 0 turns the limit off.
+    pub calls_per_address_per_hour: u32,
+    /// `STORYLINE_ALLOWED_COUNTRIES` (default `US,CA`): the ISO 3166 codes, separated by commas, of the countries whose
+    /// numbers may be called. Premium-rate, shared-cost, toll-free, UAN, personal, pager and voicemail numbers are
+    /// refused whatever the country.
+    pub allowed_countries: String,
+    /// `STORYLINE_CALLS_PER_SECOND` (default 1): the Twilio account's outbound calls per second. Calls are placed no
+    /// faster; a storyteller whose call would wait more than a few seconds sees the recording page while it waits.
+    pub calls_per_second: f64,
 }
 
 impl Default for Settings {
@@ -73,6 +90,11 @@ impl Default for Settings {
             keep_twilio_copy: false,
             ring_seconds: 30,
             sandbox_speed: 1.0,
+            sandbox_faults: None,
+            calls_per_number_per_hour: 5,
+            calls_per_address_per_hour: 20,
+            allowed_countries: "US,CA".into(),
+            calls_per_second: 1.0,
         }
     }
 }
@@ -86,13 +108,22 @@ impl Settings {
             // Rocket's per-request log drowns the start-up message and our own structured logs (`RUST_LOG`).
             base = base.merge(("log_level", rocket::config::LogLevel::Critical));
         }
-        base.join(Serialized::defaults(Settings::default()))
+        let mut figment = base
+            .join(Serialized::defaults(Settings::default()))
             .merge(Env::prefixed("STORYLINE_").global())
             .merge(
                 Env::prefixed("TWILIO_")
                     .map(|k| format!("twilio_{}", k.as_str().to_ascii_lowercase()).into())
                     .global(),
-            )
+            );
+        // Figment reads environment values as TOML-like literals, so `+12015550199` or an all-digit token would become a
+        // number. These settings are text whatever they look like.
+        for (var, key) in TEXT_SETTINGS {
+            if let Ok(value) = std::env::var(var) {
+                figment = figment.merge(Serialized::global(key, value));
+            }
+        }
+        figment
     }
 
     /// Whether Twilio credentials are configured; without them the server runs the sandbox.
@@ -101,6 +132,22 @@ impl Settings {
             && (self.twilio_auth_token.is_some() || (self.twilio_api_key.is_some() && self.twilio_api_secret.is_some()))
     }
 }
+
+/// Settings that are text even when they look like numbers: (environment variable, key).
+const TEXT_SETTINGS: [(&str, &str); 12] = [
+    ("STORYLINE_PUBLIC_URL", "public_url"),
+    ("STORYLINE_GREETING", "greeting"),
+    ("STORYLINE_GREETING_AUDIO_URL", "greeting_audio_url"),
+    ("STORYLINE_VOICE", "voice"),
+    ("STORYLINE_DEFAULT_COUNTRY", "default_country"),
+    ("TWILIO_ACCOUNT_SID", "twilio_account_sid"),
+    ("TWILIO_AUTH_TOKEN", "twilio_auth_token"),
+    ("TWILIO_SECONDARY_AUTH_TOKEN", "twilio_secondary_auth_token"),
+    ("TWILIO_API_KEY", "twilio_api_key"),
+    ("TWILIO_API_SECRET", "twilio_api_secret"),
+    ("TWILIO_FROM_NUMBER", "twilio_from_number"),
+    ("TWILIO_API_BASE_URL", "twilio_api_base_url"),
+];
 
 impl std::fmt::Debug for Settings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -123,6 +170,44 @@ impl std::fmt::Debug for Settings {
             .field("default_country", &self.default_country)
             .field("keep_twilio_copy", &self.keep_twilio_copy)
             .field("sandbox_speed", &self.sandbox_speed)
+            .field("calls_per_number_per_hour", &self.calls_per_number_per_hour)
+            .field("calls_per_address_per_hour", &self.calls_per_address_per_hour)
+            .field("allowed_countries", &self.allowed_countries)
+            .field("calls_per_second", &self.calls_per_second)
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    #[allow(clippy::result_large_err)] // figment's Jail returns its own large error type.
+    fn numbers_and_tokens_stay_text_when_they_look_like_numbers() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("TWILIO_FROM_NUMBER", "+12015550199");
+            jail.set_env("TWILIO_AUTH_TOKEN", "12345678901234567890123456789012");
+            jail.set_env("STORYLINE_MAX_STORY_SECONDS", "90");
+            let s: Settings = Settings::figment().extract()?;
+            assert_eq!(s.twilio_from_number.as_deref(), Some("+12015550199"));
+            assert_eq!(s.twilio_auth_token.as_deref(), Some("12345678901234567890123456789012"));
+            assert_eq!(s.max_story_seconds, 90);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn debug_output_never_shows_secrets() {
+        let s = Settings {
+            twilio_auth_token: Some("super-secret-token".into()),
+            twilio_api_secret: Some("another-secret".into()),
+            ..Settings::default()
+        };
+        let shown = format!("{s:?}");
+        assert!(
+            !shown.contains("super-secret-token") && !shown.contains("another-secret"),
+            "{shown}"
+        );
     }
 }

@@ -123,7 +123,9 @@ pub struct NewJob {
     pub run_at: i64,
 }
 
-/// Saves a new state and the jobs it starts, atomically. Jobs already enqueued (same kind and payload) are kept as they are.
+/// Saves a new state and the jobs it starts, atomically. A job already enqueued (same kind and payload) keeps the earlier
+/// of the two times; a finished reconciliation asked for again runs again (its answer may have been ignored, or may
+/// have come before the call ended).
 pub async fn save_state(
     pool: &SqlitePool,
     id: &str,
@@ -146,7 +148,10 @@ pub async fn save_state(
     for job in jobs {
         sqlx::query(
             "INSERT INTO jobs (recording_id, kind, payload, run_at) VALUES (?, ?, ?, ?) \
-             ON CONFLICT (recording_id, kind, payload) DO UPDATE SET run_at = MIN(run_at, excluded.run_at) WHERE done = 0",
+             ON CONFLICT (recording_id, kind, payload) DO UPDATE SET \
+               run_at = CASE WHEN jobs.done = 1 THEN excluded.run_at ELSE MIN(jobs.run_at, excluded.run_at) END, \
+               done = CASE WHEN jobs.kind = 'reconcile' THEN 0 ELSE jobs.done END \
+             WHERE jobs.done = 0 OR jobs.kind = 'reconcile'",
         )
         .bind(id)
         .bind(job.kind)

@@ -18,6 +18,7 @@ use storyline_twiml::{Method, Play, Record, RecordingEvent, Response, Say, Trim}
 use crate::App;
 use crate::app::StatusChange;
 use crate::db::{self, NewJob, RecordingRow};
+use crate::guard;
 use crate::pages::{AudioView, RecordingView};
 
 /// Which webhook a request came to.
@@ -56,8 +57,10 @@ pub fn phone_error_words(e: &PhoneError) -> String {
 pub enum PlaceError {
     /// Twilio (or our own limits) refused this number: the storyteller can fix it.
     Refused(String),
-    /// Twilio is unreachable or failing: try again later.
+    /// Twilio is unreachable or failing, or too many calls are waiting their turn: try again later.
     Unavailable(String),
+    /// The number or the client reached its hourly limit of calls: wait a while.
+    Limited(String),
     /// Our side failed.
     Internal(String),
 }
@@ -75,8 +78,16 @@ impl crate::app::Inner {
     }
 }
 
-/// Creates the recording, asks Twilio to call, and returns the recording's id. If Twilio refuses, nothing is kept.
-pub async fn place_call(app: &App, number: &PhoneNumber, typed: &str) -> Result<RecordingId, PlaceError> {
+/// Creates the recording (within the hourly limits of [`crate::guard`]), waits for the call's turn, asks Twilio to
+/// call, and returns the recording's id. If Twilio refuses while the storyteller waits, nothing is kept. A call whose
+/// turn is more than [`guard::HOLD_FORM_AT_MOST`] away is placed in the background instead, and the id returned at
+/// once: the recording stays `calling` until then, and a refusal then ends it as `failed`.
+pub async fn place_call(
+    app: &App,
+    number: &PhoneNumber,
+    typed: &str,
+    address: Option<&guard::ClientAddress>,
+) -> Result<RecordingId, PlaceError> {
     let id = RecordingId::random().map_err(|e| PlaceError::Internal(e.to_string()))?;
     let recording = Recording::new();
     let now = db::now_ms();
@@ -85,22 +96,75 @@ pub async fn place_call(app: &App, number: &PhoneNumber, typed: &str) -> Result<
     } else {
         display_number(number, typed)
     };
-    db::insert(
-        &app.pool,
-        &RecordingRow {
-            id: id.to_string(),
-            phone: number.e164().to_owned(),
-            phone_display: display,
-            call_sid: None,
-            status: recording.status().as_str().to_owned(),
-            state: serde_json::to_string(&recording).map_err(|e| PlaceError::Internal(e.to_string()))?,
-            created_at: now,
-            updated_at: now,
-        },
-    )
-    .await
-    .map_err(|e| PlaceError::Internal(e.to_string()))?;
+    let row = RecordingRow {
+        id: id.to_string(),
+        phone: number.e164().to_owned(),
+        phone_display: display,
+        call_sid: None,
+        status: recording.status().as_str().to_owned(),
+        state: serde_json::to_string(&recording).map_err(|e| PlaceError::Internal(e.to_string()))?,
+        created_at: now,
+        updated_at: now,
+    };
+    match app.guard.limits.insert(&app.pool, &row, address).await {
+        Ok(()) => {}
+        Err(guard::AdmitError::Limited(limit)) => {
+            tracing::info!(?limit, "refused a call over the hourly limit");
+            return Err(PlaceError::Limited(limit.words().into()));
+        }
+        Err(e) => return Err(PlaceError::Internal(e.to_string())),
+    }
 
+    let Some(turn) = app.guard.pacer.reserve(guard::QUEUE_AT_MOST) else {
+        let _ = db::delete_unplaced(&app.pool, id.as_str()).await;
+        tracing::warn!("refused a call: the queue of calls waiting their turn is full");
+        return Err(PlaceError::Unavailable(
+            "We're placing a lot of calls right now. Please try again in a minute.".into(),
+        ));
+    };
+    if turn.wait_time() > guard::HOLD_FORM_AT_MOST {
+        let (app, queued, number) = (app.clone(), id.clone(), number.clone());
+        tokio::spawn(async move {
+            turn.wait().await;
+            let id = queued;
+            // Ended while it waited (the reconciler ends recordings whose call seems lost): it must not ring now.
+            match db::get(&app.pool, id.as_str()).await {
+                Ok(Some(row)) if row.status == Status::Calling.as_str() && row.call_sid.is_none() => {}
+                _ => {
+                    tracing::warn!(recording = %id, "a queued call was not placed: its recording ended while it waited");
+                    return;
+                }
+            }
+            let event = match send_call(&app, &id, &number).await {
+                Ok(call_sid) => Event::CallPlaced { call_sid },
+                Err((code, words)) => Event::CallRejected {
+                    code,
+                    message: words.message().to_owned(),
+                },
+            };
+            if let Err(status) = apply(&app, &id, event).await {
+                tracing::error!(recording = %id, "saving a queued call's placement failed: {status}");
+            }
+        });
+        return Ok(id);
+    }
+    turn.wait().await;
+    match send_call(app, &id, number).await {
+        Ok(call_sid) => {
+            apply(app, &id, Event::CallPlaced { call_sid })
+                .await
+                .map_err(|_| PlaceError::Internal("saving the placed call failed".into()))?;
+            Ok(id)
+        }
+        Err((_, refusal)) => {
+            let _ = db::delete_unplaced(&app.pool, id.as_str()).await;
+            Err(refusal)
+        }
+    }
+}
+
+/// Asks Twilio to place a recording's call. A refusal comes with Twilio's error code, when it gave one.
+async fn send_call(app: &App, id: &RecordingId, number: &PhoneNumber) -> Result<CallSid, (Option<u32>, PlaceError)> {
     let s = &app.settings;
     let result = app
         .twilio
@@ -120,22 +184,27 @@ pub async fn place_call(app: &App, number: &PhoneNumber, typed: &str) -> Result<
         .send()
         .await;
     match result {
-        Ok(call) => {
-            let Some(call_sid) = call.sid else {
-                let _ = db::delete_unplaced(&app.pool, id.as_str()).await;
-                return Err(PlaceError::Unavailable(
+        Ok(call) => call.sid.ok_or_else(|| {
+            tracing::warn!(recording = %id, "twilio accepted a call without naming it");
+            (
+                None,
+                PlaceError::Unavailable(
                     "Our phone service did not confirm the call. Please try again in a minute.".into(),
-                ));
-            };
-            apply(app, &id, Event::CallPlaced { call_sid })
-                .await
-                .map_err(|_| PlaceError::Internal("saving the placed call failed".into()))?;
-            Ok(id)
-        }
+                ),
+            )
+        }),
         Err(e) => {
-            let _ = db::delete_unplaced(&app.pool, id.as_str()).await;
-            tracing::warn!(code = ?e.code(), status = ?e.status(), "twilio refused to place a call: {e}");
-            Err(refusal_words(&e))
+            tracing::warn!(recording = %id, code = ?e.code(), status = ?e.status(), "twilio refused to place a call: {e}");
+            Err((e.code(), refusal_words(&e)))
+        }
+    }
+}
+
+impl PlaceError {
+    /// The words for the storyteller (for `Internal`, what failed, for the log).
+    fn message(&self) -> &str {
+        match self {
+            PlaceError::Refused(w) | PlaceError::Unavailable(w) | PlaceError::Limited(w) | PlaceError::Internal(w) => w,
         }
     }
 }
@@ -593,10 +662,24 @@ pub async fn reconcile_stale(app: &App, at_startup: bool) {
                 _ => {}
             }
         }
-        // A call still "on the way" that has been quiet: its callbacks may be lost. Twilio's REST API knows.
+        // A recording whose call was never placed (the server stopped between saving it and Twilio's answer, and no
+        // callback has named a call since): end it honestly. Any call Twilio did place has long since called back.
+        if recording.call_sid().is_none()
+            && recording.status() == Status::Calling
+            && row.updated_at
+                < db::now_ms() - millis(app.delay(600).max(guard::QUEUE_AT_MOST + Duration::from_secs(30)))
+        {
+            let event = Event::CallRejected {
+                code: None,
+                message: "the call was not placed: the server stopped while placing it".into(),
+            };
+            let _ = apply(app, &id, event).await;
+            continue;
+        }
+        // A call still "on the way", or a story waiting for its recording callback, that has been quiet: callbacks may
+        // be lost. Twilio's REST API knows. (A story whose copy is pending has a copy job above instead.)
         if jobs.is_empty()
             && let Some(call_sid) = recording.call_sid()
-            && recording.status() != Status::Processing
         {
             jobs.push(reconcile_job(call_sid, recording.reconciliations() + 1, Duration::ZERO));
         }

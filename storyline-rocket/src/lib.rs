@@ -10,9 +10,11 @@ pub mod audio;
 pub mod config;
 pub mod db;
 pub mod flow;
+pub mod guard;
 pub mod pages;
 pub mod routes;
 pub mod sandbox;
+pub mod waveform;
 pub mod worker;
 
 use rocket::fairing::AdHoc;

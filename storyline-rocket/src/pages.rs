@@ -1,233 +1,107 @@
-//! The storyteller's pages: calm, large, plain-spoken, and complete without JavaScript.
+//! The storyteller's pages: calm, large, plain-spoken, and complete without JavaScript (which only makes the
+//! recording page live).
+
+pub mod assets;
+mod recording;
+mod words;
 
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
-/// What the page says for each status: a heading, what it means, and (for endings that are not a story) what to do.
-pub struct Words {
-    pub heading: String,
-    pub detail: &'static str,
-    pub hint: Option<&'static str>,
+pub use recording::{AudioView, RecordingView, recording};
+pub use words::{Words, is_final, words};
+
+/// How a page is served.
+struct Page<'a> {
+    title: &'a str,
+    /// Kept out of search engines: the recording pages are reached only through their unguessable link.
+    private: bool,
+    /// Reloads itself every few seconds when JavaScript cannot follow the call.
+    refresh: bool,
+    /// Needs the script (only the recording page does).
+    script: bool,
 }
 
-/// Words a person uses for each status of the contract in flow.md.
-pub fn words(status: &str, number: &str) -> Words {
-    let (heading, detail, hint) = match status {
-        "calling" => (
-            format!("Calling {number}…"),
-            "Your phone will ring in a moment. Keep this page open.",
-            None,
-        ),
-        "ringing" => (
-            "Your phone is ringing".into(),
-            "Answer it: we are calling to record your story.",
-            None,
-        ),
-        "in_progress" => (
-            "You're connected".into(),
-            "Listen to the short greeting, then tell your story after the beep.",
-            None,
-        ),
-        "recording" => (
-            "You're connected: tell your story after the beep".into(),
-            "Take your time. When you are finished, press the pound key (#) or simply hang up.",
-            None,
-        ),
-        "processing" => (
-            "Saving your story…".into(),
-            "Thank you! We are saving your recording. This usually takes a few seconds.",
-            None,
-        ),
-        "complete" => ("Your story is ready".into(), "Here is your recording.", None),
-        "busy" => (
-            "Your line was busy".into(),
-            "We called, but the line was busy.",
-            Some("When your phone is free, ask us to call again."),
-        ),
-        "no_answer" => (
-            "We couldn't reach you".into(),
-            "Your phone rang, but nobody answered.",
-            Some(
-                "Some phones silence calls from numbers they don't know. Keep your phone close, and answer calls from unknown numbers for the next few minutes.",
-            ),
-        ),
-        "failed" => (
-            "We couldn't connect the call".into(),
-            "The call could not be put through to this number.",
-            Some("Check that the number is right and that the phone can receive calls, then try again."),
-        ),
-        "canceled" => (
-            "The call was canceled".into(),
-            "The call was stopped before it was answered.",
-            Some("You can ask us to call again whenever you are ready."),
-        ),
-        "hung_up" => (
-            "The call ended before the recording began".into(),
-            "We lost the call before the beep, so nothing was recorded.",
-            Some("When you answer, listen to the short greeting and start speaking after the beep."),
-        ),
-        "no_recording" => (
-            "We didn't hear a story".into(),
-            "The call connected, but the recording was silent.",
-            Some("Speak after the beep, close to the phone. Take your time: pauses are fine."),
-        ),
-        "machine" => (
-            "Your voicemail answered".into(),
-            "An answering machine picked up, so we didn't record anything.",
-            Some("Please answer the call yourself. We'll call again when you're ready."),
-        ),
-        _ => (
-            "Something went wrong".into(),
-            "We could not tell what happened to this call.",
-            None,
-        ),
-    };
-    Words { heading, detail, hint }
-}
-
-/// The steps of a call, as the recording page shows them.
-const STEPS: [(&str, &str); 5] = [
-    ("calling", "Calling"),
-    ("ringing", "Ringing"),
-    ("in_progress", "Connected"),
-    ("recording", "Recording"),
-    ("processing", "Saving"),
-];
-
-/// Whether a status is an ending.
-pub fn is_final(status: &str) -> bool {
-    !matches!(
-        status,
-        "calling" | "ringing" | "in_progress" | "recording" | "processing"
-    )
-}
-
-fn layout(title: &str, private: bool, refresh: bool, body: Markup) -> Markup {
+fn layout(page: Page<'_>, body: Markup) -> Markup {
     html! {
         (DOCTYPE)
         html lang="en" {
             head {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
-                title { (title) }
+                title { (page.title) }
                 meta name="description" content="Record a story for your Storyworth book by telling it over the phone.";
-                @if private {
+                @if page.private {
                     meta name="robots" content="noindex, nofollow";
                 }
-                meta name="referrer" content="no-referrer";
-                @if refresh {
+                meta name="referrer" content="same-origin";
+                meta name="theme-color" content="#12473A";
+                @if page.refresh {
                     noscript { meta http-equiv="refresh" content="4"; }
                 }
-                link rel="icon" href="data:,";
-                link rel="stylesheet" href="/static/app.css";
+                link rel="icon" href="/static/icon.svg" type="image/svg+xml";
+                @for font in assets::PRELOAD {
+                    link rel="preload" href={"/static/fonts/" (font)} as="font" type="font/woff2" crossorigin;
+                }
+                link rel="stylesheet" href={"/static/app.css?v=" (format!("{:x}", assets::CSS_VERSION))};
             }
             body {
                 a.skip href="#main" { "Skip to content" }
                 header.site { a.brand href="/" { "Storyworth" } }
-                main #main { (body) }
+                main #main tabindex="-1" { (body) }
                 footer.site { p { "Storyline, by Storyworth" } }
-                script src="/static/app.js" defer {}
+                @if page.script {
+                    script src={"/static/app.js?v=" (format!("{:x}", assets::JS_VERSION))} defer {}
+                }
             }
         }
     }
 }
 
-/// The landing page: the form, and how it works.
+/// The landing page: the form, and how it works. `value` is what the storyteller typed; `error` says what is wrong
+/// with it (the page is then answered with an error status and the field is focused, described by the message).
 pub fn landing(value: &str, error: Option<&str>) -> Markup {
     let body = html! {
-        div.illustration aria-hidden="true" { (PreEscaped(ILLUSTRATION)) }
-        h1 { "Record your voice over the phone and we'll save your story." }
+        div.illustration { (PreEscaped(ILLUSTRATION)) }
+        h1 { "Record your voice over the phone and we’ll save your story." }
         form.call method="post" action="/" novalidate {
             label for="tel" { "Your phone number" }
             @if let Some(e) = error {
-                p.error #tel-error role="alert" { (e) }
+                p.error #tel-error role="alert" { span.visually-hidden { "Error: " } (e) }
             }
             div.row {
                 input #tel type="tel" name="tel" autocomplete="tel" inputmode="tel" placeholder="123-456-7890"
                     value=(value) required
+                    autofocus[error.is_some()]
                     aria-invalid=[error.map(|_| "true")]
                     aria-describedby=(if error.is_some() { "tel-error tel-help" } else { "tel-help" });
                 button type="submit" { "Call me now" }
             }
-            p.help #tel-help { "We'll call this number right away. Standard call charges from your phone company may apply." }
+            p.help #tel-help { "We’ll call this number right away. Your phone company’s usual charges for incoming calls apply." }
         }
         hr;
         section.how aria-labelledby="how" {
             h2 #how { "How it works" }
             ol {
                 li { span.num aria-hidden="true" { "01" } p { "Enter your phone number and we will call you to record your story." } }
-                li { span.num aria-hidden="true" { "02" } p { "During the call we'll record your story over the phone." } }
-                li { span.num aria-hidden="true" { "03" } p { "After the call, an audio clip of your recording is saved to your story." } }
+                li { span.num aria-hidden="true" { "02" } p { "During the call we’ll record your story over the phone." } }
+                li { span.num aria-hidden="true" { "03" } p { "After the call, an audio clip of your recording is saved to your story, where you can listen to it and download it." } }
             }
         }
     };
-    layout("Record your story by phone · Storyworth", false, false, body)
-}
-
-/// What the recording page needs to know.
-pub struct RecordingView<'a> {
-    pub id: &'a str,
-    pub status: &'a str,
-    pub number: &'a str,
-    pub audio: Option<AudioView>,
-}
-
-/// The stored recording, once there is one.
-pub struct AudioView {
-    pub duration_secs: u64,
-    pub recorded_at: String,
-}
-
-fn mmss(secs: u64) -> String {
-    format!("{}:{:02}", secs / 60, secs % 60)
-}
-
-/// The recording page: live status while the call goes on, then the player, or what happened and what to do.
-pub fn recording(view: &RecordingView<'_>) -> Markup {
-    let w = words(view.status, view.number);
-    let live = !is_final(view.status);
-    let body = html! {
-        section.status #status data-id=(view.id) data-status=(view.status) data-number=(view.number) {
-            div.live aria-live="polite" aria-atomic="true" {
-                h1 #status-heading { (w.heading) }
-                p #status-detail { (w.detail) }
-            }
-            @if live {
-                @let at = STEPS.iter().position(|(key, _)| *key == view.status).unwrap_or(0);
-                ol.steps aria-label="Progress" {
-                    @for (i, (key, label)) in STEPS.iter().enumerate() {
-                        @if i == at {
-                            li.current data-step=(key) aria-current="step" { (label) }
-                        } @else if i < at {
-                            li.done data-step=(key) { (label) }
-                        } @else {
-                            li data-step=(key) { (label) }
-                        }
-                    }
-                }
-            }
-            @if let (Some(audio), "complete") = (&view.audio, view.status) {
-                figure.player {
-                    audio controls preload="metadata" src={"/recording/" (view.id) "/audio"} {
-                        a href={"/recording/" (view.id) "/audio?download=1"} { "Download your story" }
-                    }
-                    figcaption {
-                        "Recorded " (audio.recorded_at) " · " (mmss(audio.duration_secs)) " long"
-                    }
-                }
-                p { a.button.secondary href={"/recording/" (view.id) "/audio?download=1"} download { "Download the recording" } }
-                h2 { "What happens next" }
-                p { "Your recording is saved to your story. You can listen to it here at any time, or download it to keep a copy of your own." }
-            }
-            @if let Some(hint) = w.hint {
-                p.hint { (hint) }
-                form method="post" action={"/recording/" (view.id) "/retry"} {
-                    button type="submit" { "Call me again" }
-                }
-                p { a href="/" { "Use a different number" } }
-            }
-        }
+    let title = if error.is_some() {
+        "Error: check your phone number · Storyworth"
+    } else {
+        "Record your story by phone · Storyworth"
     };
-    layout(&format!("{} · Storyworth", w.heading), true, live, body)
+    layout(
+        Page {
+            title,
+            private: false,
+            refresh: false,
+            script: false,
+        },
+        body,
+    )
 }
 
 /// A friendly page for a recording that does not exist.
@@ -237,7 +111,15 @@ pub fn not_found() -> Markup {
         p { "The link may be incomplete. Check that you copied all of it, or start a new recording." }
         p { a.button href="/" { "Record a story" } }
     };
-    layout("Not found · Storyworth", true, false, body)
+    layout(
+        Page {
+            title: "Not found · Storyworth",
+            private: true,
+            refresh: false,
+            script: false,
+        },
+        body,
+    )
 }
 
 /// A page for anything that went wrong on our side.
@@ -247,7 +129,54 @@ pub fn server_error() -> Markup {
         p { "Nothing you did caused this. Please try again in a minute." }
         p { a.button href="/" { "Back to the start" } }
     };
-    layout("Something went wrong · Storyworth", true, false, body)
+    layout(
+        Page {
+            title: "Something went wrong · Storyworth",
+            private: true,
+            refresh: false,
+            script: false,
+        },
+        body,
+    )
 }
 
-const ILLUSTRATION: &str = r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 165 115" width="165" height="115" focusable="false"><rect x="8" y="30" width="90" height="70" rx="10" fill="#E7F1EE"/><path d="M40 48c6 0 9 8 7 12l-4 5c3 7 8 12 15 15l5-4c4-2 12 1 12 7 0 6-6 10-12 9-20-3-34-17-37-37-1-6 3-12 9-12z" fill="#12473A"/><path d="M112 40c8 6 12 15 12 25s-4 19-12 25M124 28c12 9 19 22 19 37s-7 28-19 37" stroke="#07949D" stroke-width="5" fill="none" stroke-linecap="round"/></svg>"##;
+/// A phone with sound waves; decorative (`aria-hidden`), drawn with attributes only (the CSP forbids inline style).
+const ILLUSTRATION: &str = r##"<svg aria-hidden="true" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 165 115" width="165" height="115" focusable="false"><rect x="8" y="30" width="90" height="70" rx="10" fill="#E7F1EE"/><path d="M40 48c6 0 9 8 7 12l-4 5c3 7 8 12 15 15l5-4c4-2 12 1 12 7 0 6-6 10-12 9-20-3-34-17-37-37-1-6 3-12 9-12z" fill="#12473A"/><path d="M112 40c8 6 12 15 12 25s-4 19-12 25M124 28c12 9 19 22 19 37s-7 28-19 37" stroke="#07949D" stroke-width="5" fill="none" stroke-linecap="round"/></svg>"##;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_landing_page_has_the_form_and_the_three_steps() {
+        let html = landing("", None).into_string();
+        assert!(html.contains(r#"name="tel""#));
+        assert!(html.contains(r#"<label for="tel">Your phone number</label>"#));
+        for n in ["01", "02", "03"] {
+            assert!(html.contains(&format!(">{n}<")));
+        }
+        assert!(!html.contains("noindex"));
+        assert!(!html.contains("autofocus"));
+        assert!(!html.contains("<script"), "the landing page needs no script");
+    }
+
+    #[test]
+    fn a_form_error_is_announced_tied_to_the_field_and_keeps_the_typed_value() {
+        let html = landing("555-12<", Some("That number doesn't look complete.")).into_string();
+        assert!(html.contains(r#"role="alert""#));
+        assert!(html.contains(r#"aria-invalid="true""#));
+        assert!(html.contains(r#"aria-describedby="tel-error tel-help""#));
+        assert!(html.contains(r#"value="555-12&lt;""#));
+        assert!(html.contains("autofocus"));
+        assert!(html.contains("<title>Error:"));
+    }
+
+    #[test]
+    fn pages_link_only_their_own_origin() {
+        let html = landing("", None)
+            .into_string()
+            .replace("http://www.w3.org/2000/svg", "");
+        assert!(!html.contains("http:") && !html.contains("https:") && !html.contains("//"));
+        assert!(html.contains(r#"rel="preload" href="/static/fonts/"#));
+    }
+}

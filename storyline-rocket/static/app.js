@@ -1,55 +1,101 @@
-// Makes the recording page live: server-sent events, falling back to polling. Without JavaScript the page refreshes itself.
+// Makes the recording page live: server-sent events, falling back to polling. Without JavaScript the page refreshes
+// itself (a <noscript> refresh), so nothing here is needed to finish the job.
 (function () {
   "use strict";
+  // The player is served with preload="none" so its audio does not compete with the page's first paint; once the
+  // page has loaded, fetch enough to show the story's length in the player.
+  function loadPlayers() {
+    var players = document.querySelectorAll("audio[preload=none]");
+    for (var i = 0; i < players.length; i++) players[i].preload = "metadata";
+  }
+  if (document.readyState === "complete") loadPlayers(); else window.addEventListener("load", loadPlayers);
+
   var section = document.getElementById("status");
   if (!section) return;
   var id = section.getAttribute("data-id");
   var current = section.getAttribute("data-status");
-  var finals = ["complete", "busy", "no_answer", "failed", "canceled", "hung_up", "no_recording", "machine"];
-  if (finals.indexOf(current) >= 0) return;
   var order = ["calling", "ringing", "in_progress", "recording", "processing"];
+  if (order.indexOf(current) < 0) return;
   var heading = document.getElementById("status-heading");
   var detail = document.getElementById("status-detail");
+  var source = null;
+  var polling = null;
+  var finished = false;
 
   function markSteps(status) {
     var at = order.indexOf(status);
     var steps = section.querySelectorAll("[data-step]");
     for (var i = 0; i < steps.length; i++) {
-      var k = order.indexOf(steps[i].getAttribute("data-step"));
-      steps[i].className = k < at ? "done" : k === at ? "current" : "";
-      if (k === at) steps[i].setAttribute("aria-current", "step"); else steps[i].removeAttribute("aria-current");
+      var step = steps[i];
+      var k = order.indexOf(step.getAttribute("data-step"));
+      var done = step.querySelector(".visually-hidden");
+      step.className = k < at ? "done" : k === at ? "current" : "";
+      if (k === at) step.setAttribute("aria-current", "step"); else step.removeAttribute("aria-current");
+      if (k < at && !done) {
+        done = document.createElement("span");
+        done.className = "visually-hidden";
+        done.textContent = " (done)";
+        step.appendChild(done);
+      } else if (k >= at && done) {
+        step.removeChild(done);
+      }
     }
   }
 
+  // An ending brings the player or the next step: fetch the finished page and put its parts in place, so the
+  // announcement comes through the same live region and the page is not reloaded under the reader.
+  function finish() {
+    if (finished) return;
+    finished = true;
+    if (source) source.close();
+    if (polling) clearInterval(polling);
+    if (!window.fetch || !window.DOMParser) { window.location.reload(); return; }
+    fetch(window.location.pathname, { headers: { Accept: "text/html" }, cache: "no-store" })
+      .then(function (r) { if (!r.ok) throw new Error("status " + r.status); return r.text(); })
+      .then(function (html) {
+        var doc = new DOMParser().parseFromString(html, "text/html");
+        var more = doc.getElementById("status-more");
+        var h = doc.getElementById("status-heading");
+        var d = doc.getElementById("status-detail");
+        var s = doc.getElementById("status");
+        if (!more || !h || !d || !s) throw new Error("not a recording page");
+        document.getElementById("status-more").replaceWith(document.importNode(more, true));
+        section.setAttribute("data-status", s.getAttribute("data-status"));
+        heading.textContent = h.textContent;
+        detail.textContent = d.textContent;
+        document.title = doc.title;
+        loadPlayers();
+      })
+      .catch(function () { window.location.reload(); });
+  }
+
   function show(data) {
-    if (!data || data.status === current) return;
+    if (!data || !data.status || data.status === current) return;
     current = data.status;
-    if (finals.indexOf(current) >= 0) {
-      // The ending pages carry the player or the next step: load the real page.
-      window.location.reload();
-      return;
-    }
+    if (data.final || order.indexOf(current) < 0) { finish(); return; }
+    section.setAttribute("data-status", current);
     if (data.heading) heading.textContent = data.heading;
     if (data.detail) detail.textContent = data.detail;
     markSteps(current);
   }
 
-  var polling = null;
   function poll() {
-    if (polling) return;
+    if (polling || finished) return;
     polling = setInterval(function () {
-      fetch("/recording/" + id + "/status", { headers: { Accept: "application/json" } })
+      fetch("/recording/" + id + "/status", { headers: { Accept: "application/json" }, cache: "no-store" })
         .then(function (r) { return r.ok ? r.json() : null; })
         .then(show)
         .catch(function () {});
     }, 2000);
   }
 
-  markSteps(current);
   if (window.EventSource) {
-    var es = new EventSource("/recording/" + id + "/events");
-    es.addEventListener("status", function (e) { try { show(JSON.parse(e.data)); } catch (err) {} });
-    es.onerror = function () { if (es.readyState === 2) poll(); };
+    source = new EventSource("/recording/" + id + "/events");
+    source.addEventListener("status", function (e) {
+      try { show(JSON.parse(e.data)); } catch (err) { /* a malformed event: the next one, or polling, corrects it */ }
+    });
+    // CLOSED means the server refused the stream (a proxy, an old server): ask instead.
+    source.onerror = function () { if (source.readyState === 2) poll(); };
   } else {
     poll();
   }

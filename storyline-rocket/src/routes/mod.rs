@@ -61,9 +61,18 @@ fn not_found(req: &Request<'_>) -> Result<Json<Value>, RawHtml<String>> {
     }
 }
 
+/// Rocket answers 422 when a path parameter does not parse: a malformed recording id is simply a recording that
+/// does not exist, so it gets the same friendly 404.
 #[catch(422)]
-fn unprocessable() -> RawHtml<String> {
-    RawHtml(crate::pages::server_error().into_string())
+fn unprocessable(req: &Request<'_>) -> (Status, Result<Json<Value>, RawHtml<String>>) {
+    if req.uri().path().starts_with("/recording/") {
+        (Status::NotFound, not_found(req))
+    } else {
+        (
+            Status::UnprocessableEntity,
+            Err(RawHtml(crate::pages::server_error().into_string())),
+        )
+    }
 }
 
 #[catch(400)]
@@ -86,7 +95,8 @@ fn server_error() -> RawHtml<String> {
     RawHtml(crate::pages::server_error().into_string())
 }
 
-/// Security headers on every answer: a CSP with no inline script, no framing, no referrer, no sniffing.
+/// Security headers on every answer: a CSP with no inline script, no framing, no referrer for other sites, no sniffing,
+/// and HSTS when the configured public URL is `https`.
 pub struct SecurityHeaders;
 
 #[rocket::async_trait]
@@ -106,8 +116,16 @@ impl Fairing for SecurityHeaders {
         );
         res.set_raw_header("X-Frame-Options", "DENY");
         res.set_raw_header("X-Content-Type-Options", "nosniff");
-        res.set_raw_header("Referrer-Policy", "no-referrer");
-        if req.headers().get_one("X-Forwarded-Proto") == Some("https") {
+        // Other sites never learn a recording's URL; the site's own form posts keep their `Origin`, which the cross-site
+        // check reads (`no-referrer` would turn it into `Origin: null`).
+        res.set_raw_header("Referrer-Policy", "same-origin");
+        // Only the configured public URL says whether browsers reach us over HTTPS: a request header could be forged,
+        // and HSTS sent over plain HTTP would be ignored anyway.
+        if req.rocket().state::<crate::App>().is_some_and(|app| {
+            app.public_url()
+                .get(..8)
+                .is_some_and(|s| s.eq_ignore_ascii_case("https://"))
+        }) {
             res.set_raw_header("Strict-Transport-Security", "max-age=31536000");
         }
         if res.status() == Status::NotFound && res.content_type().is_none() {

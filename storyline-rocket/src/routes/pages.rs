@@ -13,7 +13,9 @@ use super::Id;
 use crate::App;
 use crate::audio::{AudioFile, RangeHeader};
 use crate::flow::{self, PlaceError};
+use crate::guard::{ClientAddress, CrossSite, SameOrigin};
 use crate::pages;
+use crate::waveform::Waveform;
 
 pub fn routes() -> Vec<Route> {
     routes![landing, start, recording, status, events, audio, retry]
@@ -26,10 +28,12 @@ fn landing() -> RawHtml<String> {
 
 /// The form's `tel` field (other fields are ignored).
 async fn read_tel(data: Data<'_>) -> Option<String> {
-    let body = data.open(16.kibibytes()).into_string().await.ok()?;
+    let body = data.open(16.kibibytes()).into_bytes().await.ok()?;
     if !body.is_complete() {
         return None;
     }
+    // Bytes that are not UTF-8 read as replacement characters, as percent-encoded ones do: not a number, not an error.
+    let body = String::from_utf8_lossy(&body);
     let pairs: Vec<(String, String)> = serde_urlencoded::from_str(&body).ok()?;
     Some(
         pairs
@@ -45,7 +49,13 @@ fn form_error(status: Status, typed: &str, message: &str) -> (Status, RawHtml<St
 }
 
 #[post("/", data = "<data>")]
-async fn start(app: &State<App>, data: Data<'_>) -> Result<Redirect, (Status, RawHtml<String>)> {
+async fn start(
+    app: &State<App>,
+    origin: Result<SameOrigin, CrossSite>,
+    address: Option<ClientAddress>,
+    data: Data<'_>,
+) -> Result<Redirect, (Status, RawHtml<String>)> {
+    origin.map_err(|e| form_error(Status::Forbidden, "", e.words()))?;
     let Some(typed) = read_tel(data).await else {
         return Err(form_error(
             Status::PayloadTooLarge,
@@ -56,9 +66,13 @@ async fn start(app: &State<App>, data: Data<'_>) -> Result<Redirect, (Status, Ra
     let typed = typed.trim().to_owned();
     let number = PhoneNumber::parse(&typed, app.region)
         .map_err(|e| form_error(Status::UnprocessableEntity, &typed, &flow::phone_error_words(&e)))?;
-    match flow::place_call(app, &number, &typed).await {
+    app.guard
+        .check_number(&number)
+        .map_err(|words| form_error(Status::UnprocessableEntity, &typed, &words))?;
+    match flow::place_call(app, &number, &typed, address.as_ref()).await {
         Ok(id) => Ok(Redirect::to(format!("/recording/{id}"))),
         Err(PlaceError::Refused(words)) => Err(form_error(Status::UnprocessableEntity, &typed, &words)),
+        Err(PlaceError::Limited(words)) => Err(form_error(Status::TooManyRequests, &typed, &words)),
         Err(PlaceError::Unavailable(words)) => Err(form_error(Status::ServiceUnavailable, &typed, &words)),
         Err(PlaceError::Internal(e)) => {
             tracing::error!("placing a call failed: {e}");
@@ -74,7 +88,13 @@ async fn start(app: &State<App>, data: Data<'_>) -> Result<Redirect, (Status, Ra
 #[get("/recording/<id>")]
 async fn recording(app: &State<App>, id: Id) -> Result<RawHtml<String>, Status> {
     let view = flow::view(app, &id.0).await?.ok_or(Status::NotFound)?;
-    Ok(RawHtml(pages::recording(&view.as_page()).into_string()))
+    let waveform = match (&view.stored, view.status.as_str()) {
+        (Some(s), "complete") => Waveform::load(app.settings.data_dir.join("audio").join(&s.file)).await,
+        _ => None,
+    };
+    Ok(RawHtml(
+        pages::recording(&view.as_page(), waveform.as_ref()).into_string(),
+    ))
 }
 
 #[get("/recording/<id>/status")]
@@ -135,7 +155,13 @@ async fn audio(app: &State<App>, id: Id, download: Option<u8>, range: RangeHeade
 }
 
 #[post("/recording/<id>/retry")]
-async fn retry(app: &State<App>, id: Id) -> Result<Redirect, (Status, RawHtml<String>)> {
+async fn retry(
+    app: &State<App>,
+    id: Id,
+    origin: Result<SameOrigin, CrossSite>,
+    address: Option<ClientAddress>,
+) -> Result<Redirect, (Status, RawHtml<String>)> {
+    origin.map_err(|e| form_error(Status::Forbidden, "", e.words()))?;
     let view = flow::view(app, &id.0)
         .await
         .map_err(|s| (s, RawHtml(pages::server_error().into_string())))?
@@ -146,11 +172,15 @@ async fn retry(app: &State<App>, id: Id) -> Result<Redirect, (Status, RawHtml<St
             RawHtml(pages::server_error().into_string()),
         )
     })?;
-    match flow::place_call(app, &number, &view.phone_display).await {
+    // The rules may have changed since the first call: they apply to every call placed.
+    app.guard
+        .check_number(&number)
+        .map_err(|words| form_error(Status::UnprocessableEntity, &view.phone_display, &words))?;
+    match flow::place_call(app, &number, &view.phone_display, address.as_ref()).await {
         Ok(new) => Ok(Redirect::to(format!("/recording/{new}"))),
-        Err(PlaceError::Refused(words) | PlaceError::Unavailable(words)) => {
-            Err(form_error(Status::UnprocessableEntity, &view.phone_display, &words))
-        }
+        Err(PlaceError::Refused(words)) => Err(form_error(Status::UnprocessableEntity, &view.phone_display, &words)),
+        Err(PlaceError::Limited(words)) => Err(form_error(Status::TooManyRequests, &view.phone_display, &words)),
+        Err(PlaceError::Unavailable(words)) => Err(form_error(Status::ServiceUnavailable, &view.phone_display, &words)),
         Err(PlaceError::Internal(e)) => {
             tracing::error!("placing a call again failed: {e}");
             Err((

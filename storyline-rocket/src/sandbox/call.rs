@@ -8,6 +8,8 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc2822;
 
 use super::State;
+use super::faults::Faults;
+use super::phone::Ring;
 use super::rest::ApiError;
 use super::runner;
 use super::storyteller::Behaviour;
@@ -81,6 +83,8 @@ pub struct CallRecord {
     pub end_time: Option<OffsetDateTime>,
     pub answered_by: Option<String>,
     pub sequence: u32,
+    /// A TwiML request of this call failed (timed out, errored, or did not parse).
+    pub twiml_failed: bool,
 }
 
 fn field<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
@@ -164,6 +168,7 @@ impl CallRecord {
             end_time: None,
             answered_by: None,
             sequence: 0,
+            twiml_failed: false,
         })
     }
 
@@ -216,17 +221,19 @@ pub struct RecordingRecord {
     pub created_at: OffsetDateTime,
     /// `in-progress`, `processing`, `completed` or `absent`.
     pub status: &'static str,
-    /// Which sample story the storyteller told (for the MP3 copy).
-    pub sample: usize,
+    /// Which sample story the storyteller told (for the MP3 copy); `None` for the sandbox phone's own audio.
+    pub sample: Option<usize>,
     pub pcm: Vec<i16>,
     pub duration_ms: u64,
     pub deleted: bool,
+    /// When the media starts answering (a fault can keep it 404 for a while after the callback).
+    pub ready_at: Option<std::time::Instant>,
 }
 
 impl RecordingRecord {
     /// Whether the media can be fetched: only once Twilio has said `completed`.
     pub fn media_ready(&self) -> bool {
-        self.status == "completed"
+        self.status == "completed" && self.ready_at.is_none_or(|t| std::time::Instant::now() >= t)
     }
 
     /// Duration in whole seconds, as Twilio rounds it.
@@ -344,6 +351,21 @@ async fn progress(state: &Arc<State>, sid: &CallSid, status: CallStatus) {
 
 /// Sends a callback whose answer does not matter, retrying a failed connection once as Twilio does by default.
 pub async fn deliver(state: &State, method: &str, url: &str, params: &[(String, String)]) {
+    let f = &state.faults;
+    if Faults::roll(f.drop) {
+        tracing::debug!("sandbox fault: callback to {url} never delivered");
+        return;
+    }
+    if Faults::roll(f.delay) {
+        state.wait(fastrand::f64() * f.max_delay).await;
+    }
+    let copies = if Faults::roll(f.duplicate) { 2 } else { 1 };
+    for _ in 0..copies {
+        deliver_once(state, method, url, params).await;
+    }
+}
+
+async fn deliver_once(state: &State, method: &str, url: &str, params: &[(String, String)]) {
     for attempt in 0..2 {
         match state.http.send(&state.auth_token, method, url, params).await {
             Ok(_) => return,
@@ -363,7 +385,15 @@ pub async fn run(state: Arc<State>, sid: CallSid) {
         let Some(c) = calls.get(&sid) else { return };
         (c.to.clone(), c.timeout, c.machine_detection.is_some())
     };
-    let behaviour = Behaviour::for_number(&to);
+    let mut behaviour = Behaviour::for_number(&to);
+    let mut phone = None;
+    if behaviour == Behaviour::BrowserPhone {
+        match state.phone.open() {
+            Some(session) => phone = Some(session),
+            // One call at a time reaches the sandbox phone.
+            None => behaviour = Behaviour::Busy,
+        }
+    }
     // Outbound calls are paced and start from `queued`.
     state.wait(0.5).await;
     progress(&state, &sid, CallStatus::Initiated).await;
@@ -384,6 +414,22 @@ pub async fn run(state: Arc<State>, sid: CallSid) {
             progress(&state, &sid, CallStatus::NoAnswer).await;
             return;
         }
+        Behaviour::BrowserPhone => {
+            let Some(session) = phone.as_mut() else { return };
+            match session.ring(super::FROM_NUMBER, timeout).await {
+                Ring::Answered => {}
+                Ring::Declined => {
+                    session.end_with("You declined the call.");
+                    progress(&state, &sid, CallStatus::Busy).await;
+                    return;
+                }
+                Ring::NoAnswer => {
+                    session.end_with("Missed call.");
+                    progress(&state, &sid, CallStatus::NoAnswer).await;
+                    return;
+                }
+            }
+        }
         // One ring.
         _ => state.wait(4.0).await,
     }
@@ -400,6 +446,6 @@ pub async fn run(state: Arc<State>, sid: CallSid) {
         }
     }
     progress(&state, &sid, CallStatus::InProgress).await;
-    runner::converse(&state, &sid, behaviour).await;
+    runner::converse(&state, &sid, behaviour, phone.as_mut()).await;
     progress(&state, &sid, CallStatus::Completed).await;
 }

@@ -35,6 +35,8 @@ pub enum SendError {
 #[derive(Clone)]
 pub struct Client {
     inner: HyperClient<hyper_rustls::HttpsConnector<HttpConnector>, Full<Bytes>>,
+    /// How long each answered request took.
+    pub latencies: std::sync::Arc<std::sync::Mutex<Vec<Duration>>>,
 }
 
 impl Client {
@@ -47,6 +49,7 @@ impl Client {
             .build();
         Self {
             inner: HyperClient::builder(TokioExecutor::new()).build(connector),
+            latencies: Default::default(),
         }
     }
 
@@ -105,8 +108,13 @@ impl Client {
                 body: String::from_utf8_lossy(&body).into_owned(),
             })
         };
-        tokio::time::timeout(WEBHOOK_TIMEOUT, fut)
+        let started = std::time::Instant::now();
+        let reply = tokio::time::timeout(WEBHOOK_TIMEOUT, fut)
             .await
-            .map_err(|_| SendError::Timeout(WEBHOOK_TIMEOUT))?
+            .map_err(|_| SendError::Timeout(WEBHOOK_TIMEOUT))?;
+        if reply.is_ok() {
+            self.latencies.lock().expect("not poisoned").push(started.elapsed());
+        }
+        reply
     }
 }

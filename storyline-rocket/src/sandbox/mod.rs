@@ -6,8 +6,10 @@
 //! disagree, the sandbox is wrong.
 
 mod call;
+pub mod faults;
 mod http;
 pub mod media;
+mod phone;
 mod rest;
 mod runner;
 pub mod storyteller;
@@ -19,6 +21,7 @@ use std::time::Duration;
 use storyline_core::{AccountSid, AuthToken, CallSid, RecordingSid};
 
 pub use call::CallStatus;
+pub use faults::Faults;
 
 /// The number the sandbox's calls come from (the only `From` it accepts, like a Twilio account with one number).
 pub const FROM_NUMBER: &str = "+12015550199";
@@ -30,6 +33,8 @@ pub struct SandboxConfig {
     pub speed: f64,
     /// Where to listen; port 0 picks a free one.
     pub address: std::net::SocketAddr,
+    /// Faults to inject (none by default).
+    pub faults: Faults,
 }
 
 impl Default for SandboxConfig {
@@ -37,6 +42,7 @@ impl Default for SandboxConfig {
         Self {
             speed: 1.0,
             address: ([127, 0, 0, 1], 0).into(),
+            faults: Faults::none(),
         }
     }
 }
@@ -72,8 +78,12 @@ pub(crate) struct State {
     pub http: http::Client,
     /// Where the sandbox listens, known once it has started.
     pub base_url: std::sync::OnceLock<String>,
+    pub faults: Faults,
+    pub burst: faults::Burst,
     pub calls: Mutex<HashMap<CallSid, call::CallRecord>>,
     pub recordings: Mutex<HashMap<RecordingSid, call::RecordingRecord>>,
+    /// The sandbox phone in a browser (`GET /phone`).
+    pub phone: phone::Line,
 }
 
 impl State {
@@ -103,9 +113,12 @@ impl Sandbox {
                 1.0
             },
             http: http::Client::new(),
+            faults: config.faults.clone(),
+            burst: faults::Burst::default(),
             base_url: std::sync::OnceLock::new(),
             calls: Mutex::new(HashMap::new()),
             recordings: Mutex::new(HashMap::new()),
+            phone: phone::Line::default(),
         });
         let figment = rocket::Config::figment()
             .merge(("address", config.address.ip()))
@@ -120,6 +133,7 @@ impl Sandbox {
         let rocket = rocket::custom(figment)
             .manage(state.clone())
             .mount("/", rest::routes())
+            .mount("/", phone::routes())
             .register("/", rest::catchers())
             .attach(rocket::fairing::AdHoc::on_liftoff("sandbox address", move |r| {
                 Box::pin(async move {
@@ -147,6 +161,11 @@ impl Sandbox {
         })
     }
 
+    /// The sandbox phone: open it in a browser, then call [`storyteller::BROWSER_PHONE_NUMBER`] and it rings.
+    pub fn phone_url(&self) -> String {
+        format!("{}/phone", self.base_url)
+    }
+
     /// The status of a call the sandbox placed, as Twilio's REST API would report it.
     pub fn call_status(&self, sid: &CallSid) -> Option<CallStatus> {
         self.state
@@ -157,10 +176,53 @@ impl Sandbox {
             .map(|c| c.status)
     }
 
+    /// What happened to every call so far: what a soak or chaos test checks the application against.
+    pub fn report(&self) -> Vec<CallReport> {
+        let calls = self.state.calls.lock().expect("not poisoned");
+        let recordings = self.state.recordings.lock().expect("not poisoned");
+        calls
+            .values()
+            .map(|c| {
+                let spoken_ms = recordings
+                    .values()
+                    .filter(|r| r.call_sid == c.sid && r.status != "absent" && r.duration_ms > 0)
+                    .map(|r| r.duration_ms)
+                    .max();
+                CallReport {
+                    sid: c.sid.clone(),
+                    to: c.to.clone(),
+                    status: c.status,
+                    spoken_ms,
+                    twiml_failed: c.twiml_failed,
+                }
+            })
+            .collect()
+    }
+
+    /// How long the application took to answer each webhook the sandbox sent.
+    pub fn webhook_latencies(&self) -> Vec<Duration> {
+        self.state.http.latencies.lock().expect("not poisoned").clone()
+    }
+
     /// Stops the sandbox's HTTP server (calls in flight stop reaching anyone).
     pub fn stop(&self) {
         self.shutdown.clone().notify();
     }
+}
+
+/// One call as the sandbox saw it.
+#[derive(Debug, Clone)]
+pub struct CallReport {
+    /// The call.
+    pub sid: CallSid,
+    /// The number called (E.164).
+    pub to: String,
+    /// Its status now.
+    pub status: CallStatus,
+    /// Milliseconds of story recorded, if the storyteller spoke: that story must end stored.
+    pub spoken_ms: Option<u64>,
+    /// Whether a TwiML request failed (a fault), so the caller heard an application error.
+    pub twiml_failed: bool,
 }
 
 /// 16 bytes from the operating system's random source.

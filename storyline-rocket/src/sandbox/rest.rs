@@ -26,7 +26,7 @@ pub fn routes() -> Vec<Route> {
 }
 
 pub fn catchers() -> Vec<Catcher> {
-    catchers![not_found, unauthorized]
+    catchers![not_found, unauthorized, too_many_requests, unavailable]
 }
 
 /// A Twilio REST error: `{"code", "message", "more_info", "status"}` with the HTTP status.
@@ -74,9 +74,43 @@ fn not_found(req: &Request<'_>) -> ApiError {
     ApiError::not_found(req.uri().path().as_str())
 }
 
+#[catch(429)]
+fn too_many_requests() -> ApiError {
+    ApiError::new(429, 20429, "Too Many Requests")
+}
+
+#[catch(503)]
+fn unavailable() -> ApiError {
+    ApiError::new(503, 20503, "Service Unavailable")
+}
+
 #[catch(401)]
 fn unauthorized() -> ApiError {
     ApiError::new(401, 20003, "Authenticate")
+}
+
+/// A REST request that the fault injector lets through (see [`super::faults`]): during a burst it fails with `429` or
+/// `503`, as Twilio does under load or in an outage.
+pub struct Healthy;
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for Healthy {
+    type Error = ();
+
+    async fn from_request(req: &'r Request<'_>) -> Outcome<Self, ()> {
+        let Some(state) = req.rocket().state::<Arc<State>>() else {
+            return Outcome::Error((Status::InternalServerError, ()));
+        };
+        if state.burst.next_fails(state.faults.rest_errors) {
+            let status = if fastrand::bool() {
+                Status::TooManyRequests
+            } else {
+                Status::ServiceUnavailable
+            };
+            return Outcome::Error((status, ()));
+        }
+        Outcome::Success(Healthy)
+    }
 }
 
 /// HTTP Basic auth with the account SID and auth token.
@@ -121,6 +155,7 @@ fn strip<'a>(segment: &'a str, suffix: &str) -> Option<&'a str> {
 
 #[post("/2010-04-01/Accounts/<account>/Calls.json", data = "<body>")]
 async fn create_call(
+    _healthy: Healthy,
     _auth: Authenticated,
     state: &Managed<Arc<State>>,
     account: &str,
@@ -139,7 +174,13 @@ async fn create_call(
 }
 
 #[get("/2010-04-01/Accounts/<account>/Calls/<call>")]
-fn fetch_call(_auth: Authenticated, state: &Managed<Arc<State>>, account: &str, call: &str) -> ApiResult<Json<Value>> {
+fn fetch_call(
+    _healthy: Healthy,
+    _auth: Authenticated,
+    state: &Managed<Arc<State>>,
+    account: &str,
+    call: &str,
+) -> ApiResult<Json<Value>> {
     check_account(state, account)?;
     let sid: CallSid = strip(call, ".json")
         .and_then(|s| s.parse().ok())
@@ -152,19 +193,21 @@ fn fetch_call(_auth: Authenticated, state: &Managed<Arc<State>>, account: &str, 
 #[get("/2010-04-01/Accounts/<account>/Recordings.json?<CallSid>")]
 #[allow(non_snake_case)] // Twilio's parameter name.
 fn list_recordings(
+    _healthy: Healthy,
     auth: Authenticated,
     state: &Managed<Arc<State>>,
     account: &str,
     CallSid: Option<&str>,
 ) -> ApiResult<Json<Value>> {
     match CallSid {
-        Some(call) => call_recordings(auth, state, account, call),
+        Some(call) => call_recordings(Healthy, auth, state, account, call),
         None => Err(ApiError::bad(20001, "This sandbox lists recordings by CallSid only")),
     }
 }
 
 #[get("/2010-04-01/Accounts/<account>/Calls/<call>/Recordings.json")]
 fn call_recordings(
+    _healthy: Healthy,
     _auth: Authenticated,
     state: &Managed<Arc<State>>,
     account: &str,
@@ -196,6 +239,7 @@ fn call_recordings(
 /// Twilio does for accounts that do not enforce HTTP auth on media; credentials sent anyway are accepted.
 #[get("/2010-04-01/Accounts/<account>/Recordings/<file>")]
 fn fetch_recording(
+    _healthy: Healthy,
     state: &Managed<Arc<State>>,
     auth: Option<Authenticated>,
     account: &str,
@@ -217,16 +261,26 @@ fn fetch_recording(
             ContentType::new("audio", "x-wav"),
             super::media::wav(&rec.pcm),
         )),
-        "mp3" => Ok(Media::Audio(
-            ContentType::new("audio", "mpeg"),
-            super::media::mp3(rec.sample, rec.duration_ms),
-        )),
+        "mp3" => match rec.sample {
+            Some(sample) => Ok(Media::Audio(
+                ContentType::new("audio", "mpeg"),
+                super::media::mp3(sample, rec.duration_ms),
+            )),
+            // The sandbox has no MP3 encoder for what the sandbox phone recorded: only the WAV exists.
+            None => Err(ApiError::not_found(file)),
+        },
         _ => Err(ApiError::not_found(file)),
     }
 }
 
 #[delete("/2010-04-01/Accounts/<account>/Recordings/<file>")]
-fn delete_recording(_auth: Authenticated, state: &Managed<Arc<State>>, account: &str, file: &str) -> ApiResult<Status> {
+fn delete_recording(
+    _healthy: Healthy,
+    _auth: Authenticated,
+    state: &Managed<Arc<State>>,
+    account: &str,
+    file: &str,
+) -> ApiResult<Status> {
     check_account(state, account)?;
     let sid: RecordingSid = strip(file, ".json")
         .and_then(|s| s.parse().ok())

@@ -23,7 +23,12 @@ pub enum Behaviour {
     PressesFinishKey,
     /// Talks for longer than the maximum story length.
     TalksTooLong,
+    /// The sandbox phone open in a browser (`GET /phone` on the sandbox): a person answers, listens and speaks.
+    BrowserPhone,
 }
+
+/// The number that rings the sandbox phone in a browser instead of a virtual storyteller.
+pub const BROWSER_PHONE_NUMBER: &str = "+12015550110";
 
 impl Behaviour {
     /// The behaviour for an E.164 number.
@@ -37,6 +42,7 @@ impl Behaviour {
             "+12015550106" => Self::AnsweringMachine,
             "+12015550107" => Self::PressesFinishKey,
             "+12015550108" => Self::TalksTooLong,
+            BROWSER_PHONE_NUMBER => Self::BrowserPhone,
             _ => Self::TellsStory,
         }
     }
@@ -69,6 +75,7 @@ mod tests {
         assert_eq!(Behaviour::for_number("+12015550106"), Behaviour::AnsweringMachine);
         assert_eq!(Behaviour::for_number("+12015550107"), Behaviour::PressesFinishKey);
         assert_eq!(Behaviour::for_number("+12015550108"), Behaviour::TalksTooLong);
+        assert_eq!(Behaviour::for_number("+12015550110"), Behaviour::BrowserPhone);
         assert_eq!(Behaviour::for_number("+19175552368"), Behaviour::TellsStory);
     }
 }

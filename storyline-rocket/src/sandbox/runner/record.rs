@@ -1,209 +1,17 @@
-//! The TwiML conversation of an answered call: fetch the document, run each verb with Twilio's semantics and timing, and
-//! follow `action`, `Redirect` and fallbacks until the call ends.
+//! `<Record>`: what the storyteller says, the recording it makes, its status callbacks and the `action` request.
 
 use std::sync::Arc;
 
 use storyline_core::{CallSid, RecordingSid};
-use storyline_twiml::{Gather, Method, Record, RecordingEvent, Response, Trim, Verb};
+use storyline_twiml::{Record, RecordingEvent, Trim};
 use time::OffsetDateTime;
 use url::Url;
 
-use super::State;
-use super::call::{RecordingRecord, common_params, deliver};
-use super::media;
-use super::storyteller::Behaviour;
-
-/// Twilio keeps fetching TwiML for as long as the call lasts; a runaway loop in a sandbox is better stopped.
-const MAX_DOCUMENTS: usize = 50;
-
-/// How a call's TwiML conversation ended.
-#[derive(Debug, PartialEq, Eq)]
-enum Next {
-    /// Fetch this URL next (an `action`, a `Redirect`), with these extra parameters.
-    Fetch {
-        url: Url,
-        method: String,
-        extra: Vec<(String, String)>,
-    },
-    /// The call is over.
-    Hangup,
-}
-
-/// What the storyteller has done so far in this call.
-#[derive(Default)]
-struct Listener {
-    heard_greeting: bool,
-    told_story: bool,
-}
-
-/// Runs the call's TwiML until it ends.
-pub async fn converse(state: &Arc<State>, sid: &CallSid, behaviour: Behaviour) {
-    let Some((url, method, fallback)) = ({
-        let calls = state.calls.lock().expect("not poisoned");
-        calls.get(sid).map(|c| {
-            (
-                c.url.clone(),
-                c.method.clone(),
-                c.fallback_url.clone().map(|f| (f, c.fallback_method.clone())),
-            )
-        })
-    }) else {
-        return;
-    };
-    let Ok(url) = Url::parse(&url) else { return };
-    let mut next = Next::Fetch {
-        url,
-        method,
-        extra: Vec::new(),
-    };
-    let mut listener = Listener::default();
-    for _ in 0..MAX_DOCUMENTS {
-        let Next::Fetch { url, method, extra } = next else {
-            return;
-        };
-        let Some(doc) = fetch(state, sid, &url, &method, &extra, fallback.as_ref()).await else {
-            // "We are sorry, an application error has occurred. Goodbye."
-            state.wait(4.0).await;
-            return;
-        };
-        next = run_document(state, sid, behaviour, &url, &doc, &mut listener).await;
-    }
-}
-
-/// Fetches and parses a TwiML document; on failure tries the fallback URL with `ErrorCode` and `ErrorUrl`, as Twilio does.
-async fn fetch(
-    state: &State,
-    sid: &CallSid,
-    url: &Url,
-    method: &str,
-    extra: &[(String, String)],
-    fallback: Option<&(String, String)>,
-) -> Option<Response> {
-    let mut params = common_params(state, sid);
-    params.extend_from_slice(extra);
-    let error = match state.http.send(&state.auth_token, method, url.as_str(), &params).await {
-        Ok(reply) if (200..300).contains(&reply.status) => match reply.body.parse::<Response>() {
-            Ok(doc) => return Some(doc),
-            Err(e) => {
-                tracing::warn!("sandbox: TwiML from {url} does not parse: {e}");
-                "12100"
-            }
-        },
-        Ok(reply) => {
-            tracing::warn!("sandbox: TwiML request to {url} answered {}", reply.status);
-            "11200"
-        }
-        Err(super::http::SendError::Timeout(_)) => {
-            tracing::warn!("sandbox: TwiML request to {url} took longer than 15 s");
-            "11205"
-        }
-        Err(e) => {
-            tracing::warn!("sandbox: TwiML request to {url} failed: {e}");
-            "11200"
-        }
-    };
-    let (fallback_url, fallback_method) = fallback?;
-    params.push(("ErrorCode".into(), error.into()));
-    params.push(("ErrorUrl".into(), url.to_string()));
-    let reply = state
-        .http
-        .send(&state.auth_token, fallback_method, fallback_url, &params)
-        .await
-        .ok()?;
-    if (200..300).contains(&reply.status) {
-        reply.body.parse().ok()
-    } else {
-        None
-    }
-}
-
-fn method_name(m: Option<Method>) -> String {
-    m.unwrap_or(Method::Post).as_str().to_owned()
-}
-
-/// Seconds a voice takes to say `text`: about 150 words a minute.
-fn speaking_time(text: &str) -> f64 {
-    (text.split_whitespace().count() as f64 * 0.4).max(1.0)
-}
-
-async fn run_document(
-    state: &Arc<State>,
-    sid: &CallSid,
-    behaviour: Behaviour,
-    doc_url: &Url,
-    doc: &Response,
-    listener: &mut Listener,
-) -> Next {
-    for verb in doc.verbs() {
-        match verb {
-            Verb::Say(say) => {
-                let secs = speaking_time(&say.text) * f64::from(say.loop_count.unwrap_or(1).clamp(1, 10));
-                if behaviour == Behaviour::HangsUpDuringGreeting {
-                    state.wait(secs / 2.0).await;
-                    return Next::Hangup;
-                }
-                state.wait(secs).await;
-                listener.heard_greeting = true;
-            }
-            Verb::Play(play) => {
-                let times = f64::from(play.loop_count.unwrap_or(1).clamp(1, 10));
-                if behaviour == Behaviour::HangsUpDuringGreeting {
-                    state.wait(1.5).await;
-                    return Next::Hangup;
-                }
-                state.wait(3.0 * times).await;
-                listener.heard_greeting = true;
-            }
-            Verb::Pause(pause) => state.wait(f64::from(pause.length.unwrap_or(1))).await,
-            Verb::Hangup(_) => return Next::Hangup,
-            Verb::Redirect(redirect) => {
-                let Ok(url) = redirect.url.resolve(doc_url) else {
-                    return Next::Hangup;
-                };
-                return Next::Fetch {
-                    url,
-                    method: method_name(redirect.method),
-                    extra: Vec::new(),
-                };
-            }
-            Verb::Gather(gather) => {
-                if let Some(next) = gather_input(state, doc_url, gather).await {
-                    return next;
-                }
-            }
-            Verb::Record(record) => {
-                if behaviour == Behaviour::HangsUpDuringGreeting {
-                    return Next::Hangup;
-                }
-                if let Some(next) = record_story(state, sid, behaviour, doc_url, record, listener).await {
-                    return next;
-                }
-            }
-            // A verb this sandbox does not run (none exist yet: the enum is non-exhaustive): Twilio would run it.
-            _ => state.wait(1.0).await,
-        }
-    }
-    // Twilio hangs up when a document runs out of verbs.
-    Next::Hangup
-}
-
-/// The virtual storytellers press no keys and say nothing to a `<Gather>`: it waits, then falls through, or asks its
-/// action with empty input when `actionOnEmptyResult` is set.
-async fn gather_input(state: &State, doc_url: &Url, gather: &Gather) -> Option<Next> {
-    state.wait(f64::from(gather.timeout.unwrap_or(5))).await;
-    if gather.action_on_empty_result == Some(true) {
-        let action = match &gather.action {
-            Some(a) => a.resolve(doc_url).ok()?,
-            None => doc_url.clone(),
-        };
-        return Some(Next::Fetch {
-            url: action,
-            method: method_name(gather.method),
-            extra: vec![("Digits".into(), String::new())],
-        });
-    }
-    None
-}
+use super::{Listener, Next, method_name};
+use crate::sandbox::State;
+use crate::sandbox::call::{RecordingRecord, common_params, deliver};
+use crate::sandbox::media;
+use crate::sandbox::storyteller::Behaviour;
 
 /// What the caller did while `<Record>` listened.
 struct Take {
@@ -262,13 +70,13 @@ fn take_for(behaviour: Behaviour, sample_ms: u64, record: &Record, finish_key: O
     }
 }
 
-async fn record_story(
+pub(super) async fn record_story(
     state: &Arc<State>,
     sid: &CallSid,
     behaviour: Behaviour,
     doc_url: &Url,
     record: &Record,
-    listener: &mut Listener,
+    listener: &mut Listener<'_>,
 ) -> Option<Next> {
     let to = state
         .calls
@@ -293,10 +101,11 @@ async fn record_story(
     };
     let take = take_for(behaviour, sample_ms, record, finish_key);
 
-    if record.play_beep != Some(false) {
+    // The sandbox phone beeps by itself.
+    if record.play_beep != Some(false) && listener.phone.is_none() {
         state.wait(0.5).await;
     }
-    let rec_sid = RecordingSid::from_bytes(super::random_bytes());
+    let rec_sid = RecordingSid::from_bytes(crate::sandbox::random_bytes());
     let started = OffsetDateTime::now_utc();
     state.recordings.lock().expect("not poisoned").insert(
         rec_sid.clone(),
@@ -305,10 +114,11 @@ async fn record_story(
             call_sid: sid.clone(),
             created_at: started,
             status: "in-progress",
-            sample,
+            sample: listener.phone.is_none().then_some(sample),
             pcm: Vec::new(),
             duration_ms: 0,
             deleted: false,
+            ready_at: None,
         },
     );
     let events = record.recording_status_callback_event.unwrap_or_default();
@@ -365,14 +175,30 @@ async fn record_story(
         tokio::spawn(async move { deliver(&state, &method, &url, &params).await });
     }
 
-    state.wait((take.speech_ms + take.silence_ms) as f64 / 1000.0).await;
-    listener.told_story |= take.speech_ms > 0;
-
-    let mut pcm = media::speech(sample, take.speech_ms);
-    pcm.extend(std::iter::repeat_n(
-        0i16,
-        (take.silence_ms * u64::from(media::SAMPLE_RATE) / 1000) as usize,
-    ));
+    let (mut pcm, digits, hung_up) = match listener.phone.as_deref_mut() {
+        Some(phone) => {
+            let max_length = record.max_length.unwrap_or(3600).clamp(1, 14400);
+            let heard = phone
+                .record(
+                    max_length,
+                    record.timeout.unwrap_or(5),
+                    &finish_keys,
+                    record.play_beep != Some(false),
+                )
+                .await;
+            (heard.pcm, heard.digits, heard.hung_up)
+        }
+        None => {
+            state.wait((take.speech_ms + take.silence_ms) as f64 / 1000.0).await;
+            listener.told_story |= take.speech_ms > 0;
+            let mut pcm = media::speech(sample, take.speech_ms);
+            pcm.extend(std::iter::repeat_n(
+                0i16,
+                (take.silence_ms * u64::from(media::SAMPLE_RATE) / 1000) as usize,
+            ));
+            (pcm, take.digits, take.hung_up)
+        }
+    };
     let untrimmed_ms = pcm.len() as u64 * 1000 / u64::from(media::SAMPLE_RATE);
     if record.trim != Some(Trim::DoNotTrim) {
         trim_silence(&mut pcm);
@@ -398,6 +224,8 @@ async fn record_story(
             state.wait(1.5).await;
             if !empty && let Some(r) = state.recordings.lock().expect("not poisoned").get_mut(&sid_) {
                 r.status = "completed";
+                let hold = state.faults.media_404 / state.speed;
+                r.ready_at = Some(std::time::Instant::now() + std::time::Duration::from_secs_f64(hold));
             }
             if let Some((url, method)) = callback {
                 if !empty && wants_completed {
@@ -412,7 +240,7 @@ async fn record_story(
     if empty {
         // Nothing recorded: the action is skipped and the next verb runs (the documented behaviour Twilio still shows
         // for silent calls; the application must also cope with the action arriving).
-        return if take.hung_up { Some(Next::Hangup) } else { None };
+        return if hung_up { Some(Next::Hangup) } else { None };
     }
     let action = match &record.action {
         Some(a) => a.resolve(doc_url).ok()?,
@@ -424,9 +252,9 @@ async fn record_story(
         ("RecordingSid".into(), rec_sid.to_string()),
         ("RecordingDuration".into(), ((untrimmed_ms + 500) / 1000).to_string()),
     ];
-    extra.push(("Digits".into(), take.digits.clone().unwrap_or_default()));
+    extra.push(("Digits".into(), digits.unwrap_or_default()));
     let method = method_name(record.method);
-    if take.hung_up {
+    if hung_up {
         // The caller is gone: Twilio still tells the action, and ignores its answer.
         let mut params = common_params(state, sid);
         params.retain(|(k, _)| k != "CallStatus");

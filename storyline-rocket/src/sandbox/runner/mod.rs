@@ -1,0 +1,282 @@
+//! The TwiML conversation of an answered call: fetch the document, run each verb with Twilio's semantics and timing, and
+//! follow `action`, `Redirect` and fallbacks until the call ends.
+
+mod record;
+
+use std::sync::Arc;
+
+use storyline_core::CallSid;
+use storyline_twiml::{Gather, Method, Response, Verb};
+use url::Url;
+
+use super::State;
+use super::call::common_params;
+use super::faults::Faults;
+use super::phone::{Heard, Session};
+use super::storyteller::Behaviour;
+
+/// Twilio keeps fetching TwiML for as long as the call lasts; a runaway loop in a sandbox is better stopped.
+const MAX_DOCUMENTS: usize = 50;
+
+/// How a call's TwiML conversation ended.
+#[derive(Debug, PartialEq, Eq)]
+enum Next {
+    /// Fetch this URL next (an `action`, a `Redirect`), with these extra parameters.
+    Fetch {
+        url: Url,
+        method: String,
+        extra: Vec<(String, String)>,
+    },
+    /// The call is over.
+    Hangup,
+}
+
+/// Who is on the line, and what they have done so far in this call.
+struct Listener<'a> {
+    heard_greeting: bool,
+    told_story: bool,
+    /// A person on the sandbox phone, rather than a virtual storyteller.
+    phone: Option<&'a mut Session>,
+}
+
+/// Runs the call's TwiML until it ends; with `phone`, a person on the sandbox phone listens and speaks.
+pub async fn converse(state: &Arc<State>, sid: &CallSid, behaviour: Behaviour, phone: Option<&mut Session>) {
+    let Some((url, method, fallback)) = ({
+        let calls = state.calls.lock().expect("not poisoned");
+        calls.get(sid).map(|c| {
+            (
+                c.url.clone(),
+                c.method.clone(),
+                c.fallback_url.clone().map(|f| (f, c.fallback_method.clone())),
+            )
+        })
+    }) else {
+        return;
+    };
+    let Ok(url) = Url::parse(&url) else { return };
+    let mut next = Next::Fetch {
+        url,
+        method,
+        extra: Vec::new(),
+    };
+    let mut listener = Listener {
+        heard_greeting: false,
+        told_story: false,
+        phone,
+    };
+    for _ in 0..MAX_DOCUMENTS {
+        let Next::Fetch { url, method, extra } = next else {
+            return;
+        };
+        let Some(doc) = fetch(state, sid, &url, &method, &extra, fallback.as_ref()).await else {
+            // "We are sorry, an application error has occurred. Goodbye."
+            state.wait(4.0).await;
+            return;
+        };
+        next = run_document(state, sid, behaviour, &url, &doc, &mut listener).await;
+    }
+}
+
+/// Fetches and parses a TwiML document; on failure tries the fallback URL with `ErrorCode` and `ErrorUrl`, as Twilio does.
+async fn fetch(
+    state: &State,
+    sid: &CallSid,
+    url: &Url,
+    method: &str,
+    extra: &[(String, String)],
+    fallback: Option<&(String, String)>,
+) -> Option<Response> {
+    let mut params = common_params(state, sid);
+    params.extend_from_slice(extra);
+    let sent = if Faults::roll(state.faults.twiml_timeout) {
+        // The request hangs until Twilio's 15-second limit.
+        state.wait(15.0).await;
+        Err(super::http::SendError::Timeout(super::http::WEBHOOK_TIMEOUT))
+    } else {
+        state.http.send(&state.auth_token, method, url.as_str(), &params).await
+    };
+    let error = match sent {
+        Ok(reply) if (200..300).contains(&reply.status) => match reply.body.parse::<Response>() {
+            Ok(doc) => return Some(doc),
+            Err(e) => {
+                tracing::warn!("sandbox: TwiML from {url} does not parse: {e}");
+                "12100"
+            }
+        },
+        Ok(reply) => {
+            tracing::warn!("sandbox: TwiML request to {url} answered {}", reply.status);
+            "11200"
+        }
+        Err(super::http::SendError::Timeout(_)) => {
+            tracing::warn!("sandbox: TwiML request to {url} took longer than 15 s");
+            "11205"
+        }
+        Err(e) => {
+            tracing::warn!("sandbox: TwiML request to {url} failed: {e}");
+            "11200"
+        }
+    };
+    if let Some(c) = state.calls.lock().expect("not poisoned").get_mut(sid) {
+        c.twiml_failed = true;
+    }
+    let (fallback_url, fallback_method) = fallback?;
+    params.push(("ErrorCode".into(), error.into()));
+    params.push(("ErrorUrl".into(), url.to_string()));
+    let reply = state
+        .http
+        .send(&state.auth_token, fallback_method, fallback_url, &params)
+        .await
+        .ok()?;
+    if (200..300).contains(&reply.status) {
+        reply.body.parse().ok()
+    } else {
+        None
+    }
+}
+
+fn method_name(m: Option<Method>) -> String {
+    m.unwrap_or(Method::Post).as_str().to_owned()
+}
+
+/// Seconds a voice takes to say `text`: about 150 words a minute.
+pub(super) fn speaking_time(text: &str) -> f64 {
+    (text.split_whitespace().count() as f64 * 0.4).max(1.0)
+}
+
+async fn run_document(
+    state: &Arc<State>,
+    sid: &CallSid,
+    behaviour: Behaviour,
+    doc_url: &Url,
+    doc: &Response,
+    listener: &mut Listener<'_>,
+) -> Next {
+    for verb in doc.verbs() {
+        if let Some(phone) = listener.phone.as_deref_mut()
+            && !matches!(verb, Verb::Record(_) | Verb::Hangup(_) | Verb::Redirect(_))
+        {
+            match on_phone(phone, doc_url, verb).await {
+                Ok(None) => {
+                    listener.heard_greeting = true;
+                    continue;
+                }
+                Ok(Some(next)) => return next,
+                Err(_) => return Next::Hangup,
+            }
+        }
+        match verb {
+            Verb::Say(say) => {
+                let secs = speaking_time(&say.text) * f64::from(say.loop_count.unwrap_or(1).clamp(1, 10));
+                if behaviour == Behaviour::HangsUpDuringGreeting {
+                    state.wait(secs / 2.0).await;
+                    return Next::Hangup;
+                }
+                state.wait(secs).await;
+                listener.heard_greeting = true;
+            }
+            Verb::Play(play) => {
+                let times = f64::from(play.loop_count.unwrap_or(1).clamp(1, 10));
+                if behaviour == Behaviour::HangsUpDuringGreeting {
+                    state.wait(1.5).await;
+                    return Next::Hangup;
+                }
+                state.wait(3.0 * times).await;
+                listener.heard_greeting = true;
+            }
+            Verb::Pause(pause) => state.wait(f64::from(pause.length.unwrap_or(1))).await,
+            Verb::Hangup(_) => return Next::Hangup,
+            Verb::Redirect(redirect) => {
+                let Ok(url) = redirect.url.resolve(doc_url) else {
+                    return Next::Hangup;
+                };
+                return Next::Fetch {
+                    url,
+                    method: method_name(redirect.method),
+                    extra: Vec::new(),
+                };
+            }
+            Verb::Gather(gather) => {
+                if let Some(next) = gather_input(state, doc_url, gather).await {
+                    return next;
+                }
+            }
+            Verb::Record(record) => {
+                if behaviour == Behaviour::HangsUpDuringGreeting {
+                    return Next::Hangup;
+                }
+                if let Some(next) = record::record_story(state, sid, behaviour, doc_url, record, listener).await {
+                    return next;
+                }
+            }
+            // A verb this sandbox does not run (none exist yet: the enum is non-exhaustive): Twilio would run it.
+            _ => state.wait(1.0).await,
+        }
+    }
+    // Twilio hangs up when a document runs out of verbs.
+    Next::Hangup
+}
+
+/// Runs a verb other than `<Record>` with a person on the sandbox phone: `Ok(None)` goes on to the next verb,
+/// `Ok(Some(next))` leaves the document, `Err` means they hung up.
+async fn on_phone(phone: &mut Session, doc_url: &Url, verb: &Verb) -> Result<Option<Next>, Heard> {
+    let heard = match verb {
+        Verb::Say(say) => {
+            let language = say.language.as_ref().map(|l| l.as_str());
+            phone
+                .say(&say.text, language, say.loop_count.unwrap_or(1).clamp(1, 10))
+                .await
+        }
+        Verb::Play(play) => match play.url.as_ref().and_then(|u| u.resolve(doc_url).ok()) {
+            Some(url) => {
+                phone
+                    .play(url.as_str(), play.loop_count.unwrap_or(1).clamp(1, 10))
+                    .await
+            }
+            // DTMF tones only: the person hears beeps the page does not play.
+            None => Heard::Done,
+        },
+        Verb::Pause(pause) => phone.pause(pause.length.unwrap_or(1)).await,
+        Verb::Gather(gather) => {
+            let keys = gather.finish_on_key.as_deref().unwrap_or("#");
+            let digits = phone
+                .gather(gather.timeout.unwrap_or(5), keys, gather.num_digits)
+                .await?;
+            if digits.is_empty() && gather.action_on_empty_result != Some(true) {
+                return Ok(None);
+            }
+            let action = match &gather.action {
+                Some(a) => a.resolve(doc_url).map_err(|_| Heard::Done)?,
+                None => doc_url.clone(),
+            };
+            return Ok(Some(Next::Fetch {
+                url: action,
+                method: method_name(gather.method),
+                extra: vec![("Digits".into(), digits)],
+            }));
+        }
+        // A verb this sandbox does not run: the person hears nothing.
+        _ => Heard::Done,
+    };
+    match heard {
+        Heard::Done => Ok(None),
+        Heard::HungUp => Err(Heard::HungUp),
+    }
+}
+
+/// The virtual storytellers press no keys and say nothing to a `<Gather>`: it waits, then falls through, or asks its
+/// action with empty input when `actionOnEmptyResult` is set.
+async fn gather_input(state: &State, doc_url: &Url, gather: &Gather) -> Option<Next> {
+    state.wait(f64::from(gather.timeout.unwrap_or(5))).await;
+    if gather.action_on_empty_result == Some(true) {
+        let action = match &gather.action {
+            Some(a) => a.resolve(doc_url).ok()?,
+            None => doc_url.clone(),
+        };
+        return Some(Next::Fetch {
+            url: action,
+            method: method_name(gather.method),
+            extra: vec![("Digits".into(), String::new())],
+        });
+    }
+    None
+}
