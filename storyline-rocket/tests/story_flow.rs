@@ -6,7 +6,8 @@ mod common;
 use std::time::Duration;
 
 use common::audio::{check_story_audio, sample_story_length};
-use common::{Config, Http, Server, header, html_escape, within};
+use common::http::{header, html_escape};
+use common::{Config, Http, Server, within};
 use reqwest::StatusCode;
 use reqwest::header::CONTENT_TYPE;
 use storyline_core::RecordingId;
@@ -62,7 +63,12 @@ async fn every_sandbox_number_reaches_its_documented_ending() {
                 failures.push(message);
             }
         }
-        assert!(failures.is_empty(), "{} of 9 numbers failed:\n{}", failures.len(), failures.join("\n"));
+        assert!(
+            failures.is_empty(),
+            "{} of 9 numbers failed:\n{}",
+            failures.len(),
+            failures.join("\n")
+        );
         server.stop().await;
     })
     .await;
@@ -74,18 +80,31 @@ async fn follow_call(http: &Http, typed: &str, ending: &str, story_length: Durat
     let status = http.wait_final(&id).await;
     assert_eq!(status["status"], ending, "{typed}: {status}");
     let words = storyline_rocket::pages::words(ending, typed);
-    assert_eq!(status["heading"], words.heading.as_str(), "{typed}: the status JSON's heading");
+    assert_eq!(
+        status["heading"],
+        words.heading.as_str(),
+        "{typed}: the status JSON's heading"
+    );
 
     let res = http.get(&format!("/recording/{id}")).await;
     assert_eq!(res.status(), StatusCode::OK, "{typed}: the recording page");
-    assert!(header(&res, CONTENT_TYPE).starts_with("text/html"), "{typed}: the page is HTML");
+    assert!(
+        header(&res, CONTENT_TYPE).starts_with("text/html"),
+        "{typed}: the page is HTML"
+    );
     let page = res.text().await.expect("the page downloads");
     for text in [words.heading.as_str(), words.detail] {
-        assert!(page.contains(&html_escape(text)), "{typed}: the {ending} page says {text:?}");
+        assert!(
+            page.contains(&html_escape(text)),
+            "{typed}: the {ending} page says {text:?}"
+        );
     }
     match words.hint {
         Some(hint) => {
-            assert!(page.contains(&html_escape(hint)), "{typed}: the page says what to do: {hint:?}");
+            assert!(
+                page.contains(&html_escape(hint)),
+                "{typed}: the page says what to do: {hint:?}"
+            );
             assert!(
                 page.contains(&format!("action=\"/recording/{id}/retry\"")) && page.contains("Call me again"),
                 "{typed}: the {ending} page offers a \"Call me again\" form"
@@ -101,7 +120,10 @@ async fn follow_call(http: &Http, typed: &str, ending: &str, story_length: Durat
         );
         check_story_audio(http, &status, story_length).await;
     } else {
-        assert!(status.get("audio_url").is_none(), "{typed}: no audio for {ending}: {status}");
+        assert!(
+            status.get("audio_url").is_none(),
+            "{typed}: no audio for {ending}: {status}"
+        );
         let res = http.get(&format!("/recording/{id}/audio")).await;
         assert_eq!(res.status(), StatusCode::NOT_FOUND, "{typed}: no audio for {ending}");
     }
@@ -117,9 +139,15 @@ async fn unknown_and_malformed_recording_ids_are_friendly_not_found() {
         for id in [unknown.as_str(), "not-an-id", "AAAAAAAAAAAAAAAAAAAAA%21"] {
             let res = http.get(&format!("/recording/{id}")).await;
             assert_eq!(res.status(), StatusCode::NOT_FOUND, "the page of {id}");
-            assert!(header(&res, CONTENT_TYPE).starts_with("text/html"), "the page of {id} is HTML");
+            assert!(
+                header(&res, CONTENT_TYPE).starts_with("text/html"),
+                "the page of {id} is HTML"
+            );
             let page = res.text().await.expect("the page downloads");
-            assert!(page.contains("find that recording"), "the page of {id} says it is not found: {page}");
+            assert!(
+                page.contains("find that recording"),
+                "the page of {id} says it is not found: {page}"
+            );
             assert!(page.contains("href=\"/\""), "the page of {id} leads back to the start");
 
             let (code, json) = http.status(id).await;

@@ -8,7 +8,8 @@ use reqwest::header::{ACCEPT_RANGES, CONTENT_LENGTH, CONTENT_RANGE, CONTENT_TYPE
 use storyline_rocket::sandbox::media::{SAMPLES, duration_ms};
 use storyline_rocket::sandbox::storyteller::Behaviour;
 
-use super::{Http, header};
+use super::Http;
+use super::http::header;
 
 /// How far a stored story's length may be from what the storyteller said (the sandbox trims silence at both ends).
 pub const LENGTH_TOLERANCE: Duration = Duration::from_millis(500);
@@ -67,13 +68,19 @@ pub async fn check_story_audio(http: &Http, status: &serde_json::Value, expected
 
     let wav = measure(&body);
     assert_eq!((wav.sample_rate, wav.channels), (8000, 1), "phone audio: 8 kHz mono");
-    assert!(wav.rms > RMS_FLOOR, "GET {url} is speech, not silence (RMS {:.0})", wav.rms);
+    assert!(
+        wav.rms > RMS_FLOOR,
+        "GET {url} is speech, not silence (RMS {:.0})",
+        wav.rms
+    );
     assert!(
         wav.length.abs_diff(expected) <= LENGTH_TOLERANCE,
         "GET {url} lasts {:?}; the storyteller spoke for {expected:?}",
         wav.length
     );
-    let reported = status["duration_secs"].as_f64().expect("a complete story reports its duration");
+    let reported = status["duration_secs"]
+        .as_f64()
+        .expect("a complete story reports its duration");
     assert!(
         (reported - wav.length.as_secs_f64()).abs() < 0.01,
         "duration_secs {reported} is the stored file's length {:?}",

@@ -5,6 +5,8 @@
 #![allow(dead_code)]
 
 pub mod audio;
+pub mod http;
+pub mod twilio;
 
 use std::future::Future;
 use std::path::{Path, PathBuf};
@@ -12,16 +14,14 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use reqwest::StatusCode;
-use reqwest::header::{CONTENT_TYPE, LOCATION};
 use rocket::fairing::AdHoc;
 use rocket::figment::Figment;
 use rocket::{Ignite, Rocket};
-use serde_json::Value;
-use storyline_core::signature::{Algorithm, sign};
-use storyline_core::{AuthToken, CallSid};
 use storyline_rocket::sandbox::Sandbox;
 use storyline_rocket::{App, Settings};
 use tokio::task::JoinHandle;
+
+pub use http::Http;
 
 /// The longest any end-to-end test may take.
 pub const TEST_DEADLINE: Duration = Duration::from_secs(90);
@@ -31,6 +31,10 @@ const START_DEADLINE: Duration = Duration::from_secs(15);
 
 /// How often a test looks at a recording's status.
 const POLL_EVERY: Duration = Duration::from_millis(40);
+
+/// How long a test waits for a recording to reach a status: well inside [`TEST_DEADLINE`], so a stuck recording fails
+/// with the statuses it went through rather than with the test's time running out.
+const STATUS_DEADLINE: Duration = Duration::from_secs(60);
 
 /// Runs a test body, failing it if it takes longer than [`TEST_DEADLINE`].
 pub async fn within<F: Future<Output = ()>>(body: F) {
@@ -66,7 +70,8 @@ impl Config {
             data_dir: data_dir.to_owned(),
             port: None,
             speed: 20.0,
-            max_story_seconds: 20,
+            // Above the longest sample story (40 s), so only the storyteller who talks on is cut.
+            max_story_seconds: 45,
             ring_seconds: 10,
             twilio: None,
         }
@@ -92,7 +97,11 @@ impl Config {
             .merge(("cli_colors", false))
             .merge(("shutdown.grace", 0))
             .merge(("shutdown.mercy", 0))
-            .merge(("shutdown.ctrlc", false));
+            .merge(("shutdown.ctrlc", false))
+            // The abuse limits have tests of their own; these tests place calls as fast as they need.
+            .merge(("calls_per_second", 1000.0))
+            .merge(("calls_per_number_per_hour", 0))
+            .merge(("calls_per_address_per_hour", 0));
         // Credentials in the environment must not turn a sandbox test into calls through them.
         for key in [
             "twilio_account_sid",
@@ -103,6 +112,8 @@ impl Config {
             "twilio_from_number",
             "public_url",
             "greeting_audio_url",
+            // Faults are the chaos tests' business: these tests expect the sandbox to behave.
+            "sandbox_faults",
         ] {
             figment = figment.merge((key, None::<String>));
         }
@@ -248,193 +259,4 @@ impl Drop for Server {
 fn free_port() -> u16 {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind an ephemeral port");
     listener.local_addr().expect("local address").port()
-}
-
-/// A browser (or Twilio) talking to a server: plain HTTP, redirects not followed.
-#[derive(Clone)]
-pub struct Http {
-    pub base: String,
-    pub client: reqwest::Client,
-}
-
-impl Http {
-    pub fn new(base: &str) -> Self {
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .no_proxy()
-            .timeout(Duration::from_secs(20))
-            .build()
-            .expect("an HTTP client");
-        Self {
-            base: base.to_owned(),
-            client,
-        }
-    }
-
-    pub fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
-    }
-
-    pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.client
-            .get(self.url(path))
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("GET {path}: {e}"))
-    }
-
-    /// Submits the landing page's form as a person would, and returns the new recording's id.
-    pub async fn start_call(&self, typed: &str) -> String {
-        let res = self
-            .client
-            .post(self.url("/"))
-            .form(&[("tel", typed)])
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("POST / {typed}: {e}"));
-        assert_eq!(res.status(), StatusCode::SEE_OTHER, "POST / with {typed}");
-        let location = res
-            .headers()
-            .get(LOCATION)
-            .and_then(|l| l.to_str().ok())
-            .unwrap_or_default()
-            .to_owned();
-        let id = location
-            .strip_prefix("/recording/")
-            .unwrap_or_else(|| panic!("POST / with {typed} redirected to {location:?}"));
-        assert!(
-            id.parse::<storyline_core::RecordingId>().is_ok(),
-            "{location:?} names a well-formed recording id"
-        );
-        id.to_owned()
-    }
-
-    /// `GET /recording/:id/status`: the HTTP status and the JSON.
-    pub async fn status(&self, id: &str) -> (StatusCode, Value) {
-        let res = self.get(&format!("/recording/{id}/status")).await;
-        let code = res.status();
-        let content_type = header(&res, CONTENT_TYPE);
-        assert!(
-            content_type.starts_with("application/json"),
-            "status of {id} is JSON, not {content_type:?}"
-        );
-        let json = res.json().await.unwrap_or_else(|e| panic!("status of {id}: {e}"));
-        (code, json)
-    }
-
-    /// Polls the status until `done` says so; fails with every status seen if it does not happen in time.
-    pub async fn wait_for(&self, id: &str, what: &str, done: impl Fn(&Value) -> bool) -> Value {
-        let deadline = tokio::time::Instant::now() + TEST_DEADLINE;
-        let mut seen: Vec<String> = Vec::new();
-        loop {
-            let (code, json) = self.status(id).await;
-            assert_eq!(code, StatusCode::OK, "status of {id}: {json}");
-            let status = json["status"].as_str().unwrap_or("?").to_owned();
-            if seen.last() != Some(&status) {
-                seen.push(status);
-            }
-            if done(&json) {
-                return json;
-            }
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "recording {id} never reached {what}; statuses seen: {seen:?}"
-            );
-            tokio::time::sleep(POLL_EVERY).await;
-        }
-    }
-
-    /// Polls the status until it is an ending.
-    pub async fn wait_final(&self, id: &str) -> Value {
-        self.wait_for(id, "an ending", |j| j["final"] == Value::Bool(true)).await
-    }
-
-    /// Sends a webhook as Twilio does: a form POST, with `X-Twilio-Signature` when `signature` is given.
-    pub async fn post_webhook(
-        &self,
-        id: &str,
-        hook: &str,
-        form: &[(String, String)],
-        signature: Option<&str>,
-    ) -> reqwest::Response {
-        let mut req = self
-            .client
-            .post(self.url(&format!("/recording/{id}/{hook}")))
-            .header("User-Agent", "TwilioProxy/1.1")
-            .form(form);
-        if let Some(sig) = signature {
-            req = req.header("X-Twilio-Signature", sig);
-        }
-        req.send().await.unwrap_or_else(|e| panic!("POST {hook} of {id}: {e}"))
-    }
-}
-
-/// A header's value as text ("" when absent).
-pub fn header(res: &reqwest::Response, name: impl reqwest::header::AsHeaderName) -> String {
-    res.headers()
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned()
-}
-
-/// Text as maud writes it into a page.
-pub fn html_escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
-/// The signature Twilio would send for this form posted to `url`.
-pub fn twilio_signature(token: &AuthToken, url: &str, form: &[(String, String)]) -> String {
-    sign(token, Algorithm::HmacSha1, url, form)
-}
-
-/// Form pairs from literal names and values.
-pub fn form(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-    pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
-}
-
-/// The call SID the server stored for a recording (read from its database, which SQLite lets two processes share).
-pub async fn call_sid_of(data_dir: &Path, id: &str) -> CallSid {
-    let pool = storyline_rocket::db::open(data_dir).await.expect("open the database");
-    let row = storyline_rocket::db::get(&pool, id)
-        .await
-        .expect("read the recording")
-        .unwrap_or_else(|| panic!("recording {id} is stored"));
-    pool.close().await;
-    row.call_sid
-        .unwrap_or_else(|| panic!("recording {id} has a call"))
-        .parse()
-        .expect("a stored call SID is well formed")
-}
-
-/// The status the server's database holds for a recording, read while the server is down.
-pub async fn stored_status(data_dir: &Path, id: &str) -> String {
-    let pool = storyline_rocket::db::open(data_dir).await.expect("open the database");
-    let row = storyline_rocket::db::get(&pool, id)
-        .await
-        .expect("read the recording")
-        .unwrap_or_else(|| panic!("recording {id} is stored"));
-    pool.close().await;
-    row.status
-}
-
-/// The recordings a sandbox made during a call, from its REST API (as Twilio's `Recordings.json` lists them).
-pub async fn sandbox_recordings(sandbox: &Sandbox, call_sid: &CallSid) -> Vec<Value> {
-    let url = format!(
-        "{}/2010-04-01/Accounts/{}/Calls/{call_sid}/Recordings.json",
-        sandbox.base_url, sandbox.account_sid
-    );
-    let res = Http::new(&sandbox.base_url)
-        .client
-        .get(&url)
-        .basic_auth(sandbox.account_sid.as_str(), Some(sandbox.auth_token.expose_secret()))
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("GET {url}: {e}"));
-    assert_eq!(res.status(), StatusCode::OK, "GET {url}");
-    let page: Value = res.json().await.expect("a JSON page of recordings");
-    page["recordings"].as_array().cloned().unwrap_or_default()
 }
