@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Soak run: builds the release server, then drives hundreds of faulty sandbox calls through it while killing it.
+# Usage: benches/soak.sh [--calls 300] [--kills 8] [--speed 20] [--faults SPEC]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo build --release -p storyline-rocket
+cargo bench -p storyline-benches --bench soak -- "$@"
