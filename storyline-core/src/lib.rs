@@ -1,5 +1,4 @@
-//! Storyline's core: domain types, the recording state machine, Twilio signature validation
-//! and a Twilio REST client.
+#![doc = include_str!("../README.md")]
 
 #[cfg(feature = "client")]
 pub mod client;
