@@ -123,9 +123,7 @@ pub struct NewJob {
     pub run_at: i64,
 }
 
-/// Saves a new state and the jobs it starts, atomically. A job already enqueued (same kind and payload) keeps the earlier
-/// of the two times; a finished reconciliation asked for again runs again (its answer may have been ignored, or may
-/// have come before the call ended).
+/// Saves a new state and the jobs it starts, atomically (see [`insert_jobs`] for jobs asked for twice).
 pub async fn save_state(
     pool: &SqlitePool,
     id: &str,
@@ -145,13 +143,28 @@ pub async fn save_state(
     .bind(id)
     .execute(&mut *tx)
     .await?;
+    insert_jobs(&mut *tx, id, jobs).await?;
+    tx.commit().await
+}
+
+/// Enqueues work for a recording without touching its state (which only [`save_state`] writes, under the app's
+/// write lock, from the state just read).
+pub async fn enqueue(pool: &SqlitePool, id: &str, jobs: &[NewJob]) -> Result<(), sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    insert_jobs(&mut *tx, id, jobs).await?;
+    tx.commit().await
+}
+
+/// A job asked for again keeps the earlier of its two times; a finished one runs again. Every job is safe to repeat:
+/// a second copy of stored media, a second delete or a second reconciliation changes nothing, while a job whose result
+/// was ignored (its event came before the state it needed) must not be lost.
+async fn insert_jobs(tx: &mut sqlx::SqliteConnection, id: &str, jobs: &[NewJob]) -> Result<(), sqlx::Error> {
     for job in jobs {
         sqlx::query(
             "INSERT INTO jobs (recording_id, kind, payload, run_at) VALUES (?, ?, ?, ?) \
              ON CONFLICT (recording_id, kind, payload) DO UPDATE SET \
                run_at = CASE WHEN jobs.done = 1 THEN excluded.run_at ELSE MIN(jobs.run_at, excluded.run_at) END, \
-               done = CASE WHEN jobs.kind = 'reconcile' THEN 0 ELSE jobs.done END \
-             WHERE jobs.done = 0 OR jobs.kind = 'reconcile'",
+               done = 0",
         )
         .bind(id)
         .bind(job.kind)
@@ -160,7 +173,7 @@ pub async fn save_state(
         .execute(&mut *tx)
         .await?;
     }
-    tx.commit().await
+    Ok(())
 }
 
 /// A job that is due.

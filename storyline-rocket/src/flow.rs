@@ -683,9 +683,11 @@ pub async fn reconcile_stale(app: &App, at_startup: bool) {
         {
             jobs.push(reconcile_job(call_sid, recording.reconciliations() + 1, Duration::ZERO));
         }
-        if !jobs.is_empty() {
-            let _guard = app.write_lock.lock().await;
-            let _ = db::save_state(&app.pool, id.as_str(), &row.status, &row.state, None, &jobs).await;
+        // Only the jobs: writing back the state read above could undo a webhook that came in meanwhile.
+        if !jobs.is_empty()
+            && let Err(e) = db::enqueue(&app.pool, id.as_str(), &jobs).await
+        {
+            tracing::error!(recording = %id, "enqueueing unfinished work failed: {e}");
         }
     }
 }
