@@ -143,7 +143,7 @@ pub async fn save_state(
     .bind(id)
     .execute(&mut *tx)
     .await?;
-    insert_jobs(&mut *tx, id, jobs).await?;
+    insert_jobs(&mut tx, id, jobs).await?;
     tx.commit().await
 }
 
@@ -151,7 +151,7 @@ pub async fn save_state(
 /// write lock, from the state just read).
 pub async fn enqueue(pool: &SqlitePool, id: &str, jobs: &[NewJob]) -> Result<(), sqlx::Error> {
     let mut tx = pool.begin().await?;
-    insert_jobs(&mut *tx, id, jobs).await?;
+    insert_jobs(&mut tx, id, jobs).await?;
     tx.commit().await
 }
 
