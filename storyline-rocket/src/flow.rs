@@ -595,7 +595,7 @@ async fn reconcile(app: &App, id: &RecordingId, call_sid: &CallSid, attempt: u32
         .filter_map(|r| {
             Some(RecordingReport {
                 recording_sid: r.sid.clone()?,
-                status: r.status.as_ref()?.as_str().parse().ok()?,
+                status: r.status.clone()?,
                 duration_secs: r.duration_secs().and_then(|d| u32::try_from(d).ok()),
                 media_url: r
                     .media_url
@@ -608,10 +608,7 @@ async fn reconcile(app: &App, id: &RecordingId, call_sid: &CallSid, attempt: u32
     let event = Event::Reconciled(Reconciliation {
         attempt,
         call_sid: call_sid.clone(),
-        call_status: call_status
-            .as_str()
-            .parse()
-            .map_err(|_| "unknown call status".to_string())?,
+        call_status,
         call_duration: call.duration_secs().and_then(|d| u32::try_from(d).ok()),
         recordings,
     });

@@ -9,6 +9,7 @@ use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize};
 
+pub use crate::recording::{CallStatus, RecordingStatus};
 use crate::{AccountSid, CallSid, RecordingSid};
 
 /// Reads a Twilio duration (a string of whole seconds, such as `"15"`) as a number.
@@ -75,40 +76,6 @@ macro_rules! wire_enum {
 }
 
 wire_enum!(
-    /// Where a call is in its life, as the REST API and status callbacks spell it.
-    CallStatus {
-        /// Waiting to be placed (outbound calls are paced).
-        Queued = "queued",
-        /// Twilio started dialling.
-        Initiated = "initiated",
-        /// The phone is ringing.
-        Ringing = "ringing",
-        /// Answered and connected (the `answered` event is reported as this).
-        InProgress = "in-progress",
-        /// Ended normally.
-        Completed = "completed",
-        /// The line was busy.
-        Busy = "busy",
-        /// The call could not be placed.
-        Failed = "failed",
-        /// Nobody answered before the ring timeout.
-        NoAnswer = "no-answer",
-        /// Canceled while queued or ringing.
-        Canceled = "canceled",
-    }
-);
-
-impl CallStatus {
-    /// Whether the call is over (no further status can follow).
-    pub fn is_terminal(&self) -> bool {
-        matches!(
-            self,
-            CallStatus::Completed | CallStatus::Busy | CallStatus::Failed | CallStatus::NoAnswer | CallStatus::Canceled
-        )
-    }
-}
-
-wire_enum!(
     /// Who started a call.
     CallDirection {
         /// Someone called a Twilio number.
@@ -121,28 +88,6 @@ wire_enum!(
         TrunkingTerminating = "trunking-terminating",
         /// An Elastic SIP Trunking call from the PSTN.
         TrunkingOriginating = "trunking-originating",
-    }
-);
-
-wire_enum!(
-    /// Where a recording is in its life.
-    RecordingStatus {
-        /// Still recording.
-        InProgress = "in-progress",
-        /// Paused by the API.
-        Paused = "paused",
-        /// Stopped by the API.
-        Stopped = "stopped",
-        /// Finished; the file is being prepared.
-        Processing = "processing",
-        /// The file is ready.
-        Completed = "completed",
-        /// Nothing was recorded (for example, silence).
-        Absent = "absent",
-        /// Deleted (seen with `IncludeSoftDeleted`).
-        Deleted = "deleted",
-        /// The recording failed.
-        Failed = "failed",
     }
 );
 
