@@ -4,6 +4,9 @@
 // Each test binary uses a different part of this module.
 #![allow(dead_code)]
 
+#[path = "../shared/settings.rs"]
+mod settings;
+
 use std::collections::HashSet;
 use std::net::SocketAddr;
 use std::path::Path;
@@ -15,7 +18,7 @@ use rocket::http::{ContentType, Header, Status};
 use rocket::local::asynchronous::Client;
 use rocket::request::{FromRequest, Outcome, Request};
 use rocket::{Shutdown, State, post, routes};
-use storyline_rocket::{App, Settings};
+use storyline_rocket::App;
 
 /// The Twilio account the tests configure: its auth token is known, so tests can sign webhooks (and look for leaks).
 pub const ACCOUNT_SID: &str = "AC0123456789abcdef0123456789abcdef";
@@ -232,31 +235,9 @@ pub fn free_port() -> u16 {
 /// The server's settings for a test: its own data directory and port, quiet, and Twilio credentials for `twilio`
 /// (or the embedded sandbox when `None`), whatever the environment says. Merge more settings on top.
 pub fn figment(data_dir: &Path, port: u16, twilio: Option<&FakeTwilio>) -> Figment {
-    let mut figment = Settings::figment()
-        .merge(("address", "127.0.0.1"))
-        .merge(("port", port))
-        .merge(("data_dir", data_dir))
-        .merge(("sandbox_speed", 20.0))
+    let mut figment = settings::isolated(data_dir, port)
         .merge(("max_story_seconds", 10))
-        .merge(("ring_seconds", 10))
-        .merge(("log_level", rocket::config::LogLevel::Off))
-        .merge(("cli_colors", false))
-        .merge(("shutdown.grace", 0))
-        .merge(("shutdown.mercy", 0))
-        .merge(("shutdown.ctrlc", false));
-    for key in [
-        "twilio_account_sid",
-        "twilio_auth_token",
-        "twilio_secondary_auth_token",
-        "twilio_api_key",
-        "twilio_api_secret",
-        "twilio_from_number",
-        "public_url",
-        "greeting_audio_url",
-        "sandbox_faults",
-    ] {
-        figment = figment.merge((key, None::<String>));
-    }
+        .merge(("ring_seconds", 10));
     // The documented defaults, whatever the environment says; tests change them on top.
     figment = figment
         .merge(("calls_per_number_per_hour", 5))

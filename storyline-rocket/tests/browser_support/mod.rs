@@ -1,6 +1,9 @@
 //! The browser harness: a Storyline server in this process (with its own sandbox) and a headless Chromium driven
 //! through chromedriver. Without Chromium the tests say SKIPPED and pass, unless `STORYLINE_REQUIRE_BROWSER=1`.
 
+#[path = "../shared/settings.rs"]
+mod settings;
+
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::Mutex;
@@ -9,7 +12,6 @@ use std::time::Duration;
 use fantoccini::{Client, ClientBuilder};
 use rocket::fairing::AdHoc;
 use serde_json::{Value, json};
-use storyline_rocket::Settings;
 
 /// How long a page may take to reach a state the test waits for.
 pub const PATIENCE: Duration = Duration::from_secs(45);
@@ -63,27 +65,7 @@ pub struct Site {
 impl Site {
     pub async fn start() -> Site {
         let data = tempfile::tempdir().expect("a temporary directory");
-        let mut figment = Settings::figment()
-            .merge(("address", "127.0.0.1"))
-            .merge(("port", 0))
-            .merge(("data_dir", data.path()))
-            .merge(("sandbox_speed", 20.0))
-            .merge(("max_story_seconds", 20))
-            .merge(("log_level", rocket::config::LogLevel::Off))
-            .merge(("cli_colors", false))
-            .merge(("shutdown.grace", 0))
-            .merge(("shutdown.mercy", 0))
-            .merge(("shutdown.ctrlc", false));
-        // Credentials in the environment must not turn these tests into real calls.
-        for key in [
-            "twilio_account_sid",
-            "twilio_auth_token",
-            "twilio_api_key",
-            "public_url",
-            "greeting_audio_url",
-        ] {
-            figment = figment.merge((key, None::<String>));
-        }
+        let figment = settings::isolated(data.path(), 0).merge(("max_story_seconds", 20));
         let (tx, rx) = tokio::sync::oneshot::channel();
         let tx = Mutex::new(Some(tx));
         let rocket = storyline_rocket::build_from(figment).attach(AdHoc::on_liftoff("test: port", move |r| {

@@ -8,6 +8,9 @@ pub mod audio;
 pub mod http;
 pub mod twilio;
 
+#[path = "../shared/settings.rs"]
+mod settings;
+
 use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -17,8 +20,8 @@ use reqwest::StatusCode;
 use rocket::fairing::AdHoc;
 use rocket::figment::Figment;
 use rocket::{Ignite, Rocket};
+use storyline_rocket::App;
 use storyline_rocket::sandbox::Sandbox;
-use storyline_rocket::{App, Settings};
 use tokio::task::JoinHandle;
 
 pub use http::Http;
@@ -86,37 +89,14 @@ impl Config {
     }
 
     fn figment(&self, port: u16) -> Figment {
-        let mut figment = Settings::figment()
-            .merge(("address", "127.0.0.1"))
-            .merge(("port", port))
-            .merge(("data_dir", &self.data_dir))
+        let mut figment = settings::isolated(&self.data_dir, port)
             .merge(("sandbox_speed", self.speed))
             .merge(("max_story_seconds", self.max_story_seconds))
             .merge(("ring_seconds", self.ring_seconds))
-            .merge(("log_level", rocket::config::LogLevel::Off))
-            .merge(("cli_colors", false))
-            .merge(("shutdown.grace", 0))
-            .merge(("shutdown.mercy", 0))
-            .merge(("shutdown.ctrlc", false))
             // The abuse limits have tests of their own; these tests place calls as fast as they need.
             .merge(("calls_per_second", 1000.0))
             .merge(("calls_per_number_per_hour", 0))
             .merge(("calls_per_address_per_hour", 0));
-        // Credentials in the environment must not turn a sandbox test into calls through them.
-        for key in [
-            "twilio_account_sid",
-            "twilio_auth_token",
-            "twilio_secondary_auth_token",
-            "twilio_api_key",
-            "twilio_api_secret",
-            "twilio_from_number",
-            "public_url",
-            "greeting_audio_url",
-            // Faults are the chaos tests' business: these tests expect the sandbox to behave.
-            "sandbox_faults",
-        ] {
-            figment = figment.merge((key, None::<String>));
-        }
         if let Some(sb) = &self.twilio {
             figment = figment
                 .merge(("twilio_account_sid", sb.account_sid.as_str()))
