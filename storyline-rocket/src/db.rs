@@ -87,25 +87,6 @@ pub async fn stale(pool: &SqlitePool, statuses: &[&str], before_ms: i64) -> Resu
     Ok(out)
 }
 
-/// Inserts a new recording.
-pub async fn insert(pool: &SqlitePool, row: &RecordingRow) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO recordings (id, phone, phone_display, call_sid, status, state, created_at, updated_at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-    )
-    .bind(&row.id)
-    .bind(&row.phone)
-    .bind(&row.phone_display)
-    .bind(&row.call_sid)
-    .bind(&row.status)
-    .bind(&row.state)
-    .bind(row.created_at)
-    .bind(row.updated_at)
-    .execute(pool)
-    .await?;
-    Ok(())
-}
-
 /// Removes a recording that never became a call (Twilio refused to place it), so nothing half-made is left behind.
 pub async fn delete_unplaced(pool: &SqlitePool, id: &str) -> Result<(), sqlx::Error> {
     sqlx::query("DELETE FROM recordings WHERE id = ? AND call_sid IS NULL")
