@@ -13,7 +13,7 @@ pub mod flow;
 pub mod guard;
 pub mod pages;
 pub mod routes;
-pub mod sandbox;
+pub use storyline_sandbox as sandbox;
 pub mod waveform;
 pub mod worker;
 

@@ -12,7 +12,7 @@ use fantoccini::Locator;
 use serde_json::json;
 
 /// The speech the fake microphone says, on a loop.
-const SPEECH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/sandbox/story-2.wav");
+const SPEECH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../storyline-sandbox/assets/story-2.wav");
 
 /// 20 ms at 8 kHz: an envelope frame.
 const FRAME: usize = 160;
@@ -88,7 +88,11 @@ fn the_speech_check_refuses_silence_a_beep_and_other_speech() {
         .collect();
     let refused = holds_speech(&beeps, &said);
     assert!(refused.is_err(), "{refused:?}");
-    let other = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/assets/sandbox/story-3.wav")).unwrap();
+    let other = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../storyline-sandbox/assets/story-3.wav"
+    ))
+    .unwrap();
     let other = samples(&other).1;
     assert!(holds_speech(&other[8_000..88_000], &said).is_err());
 }

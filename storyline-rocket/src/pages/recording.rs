@@ -196,7 +196,7 @@ mod tests {
     fn the_waveform_is_drawn_with_a_text_alternative() {
         let wave = Waveform::from_reader(
             hound::WavReader::new(std::io::Cursor::new(
-                include_bytes!("../../assets/sandbox/story-1.wav").to_vec(),
+                storyline_sandbox::media::SAMPLES[0].wav_file().to_vec(),
             ))
             .unwrap(),
             crate::waveform::BARS,

@@ -1,18 +1,21 @@
-//! One call as Twilio runs it: progress, status callbacks, the TwiML conversation, and the recordings it makes.
-
-use std::sync::Arc;
+//! What the sandbox keeps of each call and recording, and how Twilio's REST API shows them.
 
 use rocket::serde::json::{Value, json};
 use storyline_core::{AccountSid, CallSid, PhoneNumber, RecordingSid};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc2822;
 
-use super::State;
-use super::faults::Faults;
-use super::phone::Ring;
-use super::rest::ApiError;
-use super::runner;
-use super::storyteller::Behaviour;
+use crate::error::ApiError;
+
+/// The number the sandbox's calls come from (the only `From` it accepts, like a Twilio account with one number).
+pub const FROM_NUMBER: &str = "+12015550199";
+
+/// 16 bytes from the operating system's random source: the body of a new SID or token.
+pub(crate) fn random_bytes() -> [u8; 16] {
+    let mut b = [0u8; 16];
+    getrandom::fill(&mut b).expect("system random source");
+    b
+}
 
 /// A call's status, as Twilio's REST API and callbacks spell it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,7 +56,7 @@ impl CallStatus {
         }
     }
 
-    fn sip_code(self) -> u16 {
+    pub(crate) fn sip_code(self) -> u16 {
         match self {
             Self::Busy => 486,
             Self::NoAnswer => 487,
@@ -91,7 +94,7 @@ fn field<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
     pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
 }
 
-fn rfc2822(t: OffsetDateTime) -> String {
+pub(crate) fn rfc2822(t: OffsetDateTime) -> String {
     t.format(&Rfc2822).unwrap_or_default()
 }
 
@@ -107,7 +110,7 @@ impl CallRecord {
             .parse::<PhoneNumber>()
             .map_err(|_| ApiError::bad(21211, format!("Invalid 'To' Phone Number: {to}")))?;
         let from = field(pairs, "From").ok_or_else(|| ApiError::bad(21603, "A 'From' phone number is required."))?;
-        if from != super::FROM_NUMBER {
+        if from != FROM_NUMBER {
             return Err(ApiError::bad(
                 21210,
                 format!("The source phone number provided, {from}, is not yet verified for your account."),
@@ -150,7 +153,7 @@ impl CallRecord {
             events.push("completed".into());
         }
         Ok(Self {
-            sid: CallSid::from_bytes(super::random_bytes()),
+            sid: CallSid::from_bytes(random_bytes()),
             to: to.e164().to_owned(),
             from: from.to_owned(),
             status: CallStatus::Queued,
@@ -267,185 +270,4 @@ impl RecordingRecord {
             "subresource_uris": {},
         })
     }
-}
-
-/// The parameters every request about this call carries.
-pub fn common_params(state: &State, sid: &CallSid) -> Vec<(String, String)> {
-    let calls = state.calls.lock().expect("not poisoned");
-    let Some(call) = calls.get(sid) else { return Vec::new() };
-    let mut p: Vec<(String, String)> = vec![
-        ("AccountSid".into(), state.account_sid.to_string()),
-        ("ApiVersion".into(), "2010-04-01".into()),
-        ("CallSid".into(), sid.to_string()),
-        ("CallStatus".into(), call.status.as_str().into()),
-        ("Called".into(), call.to.clone()),
-        ("Caller".into(), call.from.clone()),
-        ("Direction".into(), "outbound-api".into()),
-        ("From".into(), call.from.clone()),
-        ("To".into(), call.to.clone()),
-        ("ToCountry".into(), "US".into()),
-        ("FromCountry".into(), "US".into()),
-    ];
-    if let Some(by) = &call.answered_by {
-        p.push(("AnsweredBy".into(), by.clone()));
-    }
-    p
-}
-
-/// Moves the call to `status` and sends the status callback if the application asked for that event.
-async fn progress(state: &Arc<State>, sid: &CallSid, status: CallStatus) {
-    let now = OffsetDateTime::now_utc();
-    let (event, callback) = {
-        let mut calls = state.calls.lock().expect("not poisoned");
-        let Some(call) = calls.get_mut(sid) else { return };
-        call.status = status;
-        match status {
-            CallStatus::InProgress => call.start_time = Some(now),
-            CallStatus::Completed
-            | CallStatus::Busy
-            | CallStatus::Failed
-            | CallStatus::NoAnswer
-            | CallStatus::Canceled => call.end_time = Some(now),
-            _ => {}
-        }
-        let event = match status {
-            CallStatus::Queued => return,
-            CallStatus::Initiated => "initiated",
-            CallStatus::Ringing => "ringing",
-            CallStatus::InProgress => "answered",
-            _ => "completed",
-        };
-        if !call.events.iter().any(|e| e == event) {
-            return;
-        }
-        let Some(url) = call.status_callback.clone() else {
-            return;
-        };
-        let seq = call.sequence;
-        call.sequence += 1;
-        let duration = match (call.start_time, call.end_time) {
-            (Some(s), Some(e)) => (e - s).whole_seconds(),
-            _ => 0,
-        };
-        (
-            (event, seq, duration, status),
-            (url, call.status_callback_method.clone()),
-        )
-    };
-    let (event, seq, duration, status) = event;
-    let mut params = common_params(state, sid);
-    params.push(("Timestamp".into(), rfc2822(now)));
-    params.push(("CallbackSource".into(), "call-progress-events".into()));
-    params.push(("SequenceNumber".into(), seq.to_string()));
-    if event == "completed" {
-        params.push(("CallDuration".into(), duration.to_string()));
-        params.push(("Duration".into(), ((duration + 59) / 60).to_string()));
-        params.push(("SipResponseCode".into(), status.sip_code().to_string()));
-    }
-    // Each callback is its own HTTP request: they are not ordered, as with Twilio.
-    let state = Arc::clone(state);
-    tokio::spawn(async move {
-        deliver(&state, &callback.1, &callback.0, &params).await;
-    });
-}
-
-/// Sends a callback whose answer does not matter, retrying a failed connection once as Twilio does by default.
-pub async fn deliver(state: &State, method: &str, url: &str, params: &[(String, String)]) {
-    let f = &state.faults;
-    if Faults::roll(f.drop) {
-        tracing::debug!("sandbox fault: callback to {url} never delivered");
-        return;
-    }
-    if Faults::roll(f.delay) {
-        state.wait(fastrand::f64() * f.max_delay).await;
-    }
-    let copies = if Faults::roll(f.duplicate) { 2 } else { 1 };
-    for _ in 0..copies {
-        deliver_once(state, method, url, params).await;
-    }
-}
-
-async fn deliver_once(state: &State, method: &str, url: &str, params: &[(String, String)]) {
-    for attempt in 0..2 {
-        match state.http.send(&state.auth_token, method, url, params).await {
-            Ok(_) => return,
-            Err(e) if attempt == 0 => {
-                tracing::debug!("sandbox callback to {url} failed ({e}); retrying once");
-                state.wait(1.0).await;
-            }
-            Err(e) => tracing::warn!("sandbox callback to {url} failed twice ({e}); giving up"),
-        }
-    }
-}
-
-/// Places the call on the virtual phone and runs it to its end.
-pub async fn run(state: Arc<State>, sid: CallSid) {
-    let (to, timeout, amd) = {
-        let calls = state.calls.lock().expect("not poisoned");
-        let Some(c) = calls.get(&sid) else { return };
-        (c.to.clone(), c.timeout, c.machine_detection.is_some())
-    };
-    let mut behaviour = Behaviour::for_number(&to);
-    let mut phone = None;
-    if behaviour == Behaviour::BrowserPhone {
-        match state.phone.open() {
-            Some(session) => phone = Some(session),
-            // One call at a time reaches the sandbox phone.
-            None => behaviour = Behaviour::Busy,
-        }
-    }
-    // Outbound calls are paced and start from `queued`.
-    state.wait(0.5).await;
-    progress(&state, &sid, CallStatus::Initiated).await;
-    state.wait(1.0).await;
-    if behaviour == Behaviour::Unreachable {
-        progress(&state, &sid, CallStatus::Failed).await;
-        return;
-    }
-    progress(&state, &sid, CallStatus::Ringing).await;
-    match behaviour {
-        Behaviour::Busy => {
-            state.wait(2.0).await;
-            progress(&state, &sid, CallStatus::Busy).await;
-            return;
-        }
-        Behaviour::NeverAnswers => {
-            state.wait(f64::from(timeout)).await;
-            progress(&state, &sid, CallStatus::NoAnswer).await;
-            return;
-        }
-        Behaviour::BrowserPhone => {
-            let Some(session) = phone.as_mut() else { return };
-            match session.ring(super::FROM_NUMBER, timeout).await {
-                Ring::Answered => {}
-                Ring::Declined => {
-                    session.end_with("You declined the call.");
-                    progress(&state, &sid, CallStatus::Busy).await;
-                    return;
-                }
-                Ring::NoAnswer => {
-                    session.end_with("Missed call.");
-                    progress(&state, &sid, CallStatus::NoAnswer).await;
-                    return;
-                }
-            }
-        }
-        // One ring.
-        _ => state.wait(4.0).await,
-    }
-    if amd {
-        // Answering-machine detection listens to the first seconds before the TwiML is fetched.
-        state.wait(2.5).await;
-        let by = if behaviour == Behaviour::AnsweringMachine {
-            "machine_start"
-        } else {
-            "human"
-        };
-        if let Some(c) = state.calls.lock().expect("not poisoned").get_mut(&sid) {
-            c.answered_by = Some(by.into());
-        }
-    }
-    progress(&state, &sid, CallStatus::InProgress).await;
-    runner::converse(&state, &sid, behaviour, phone.as_mut()).await;
-    progress(&state, &sid, CallStatus::Completed).await;
 }

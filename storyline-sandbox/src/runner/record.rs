@@ -8,10 +8,10 @@ use time::OffsetDateTime;
 use url::Url;
 
 use super::{Listener, Next, method_name};
-use crate::sandbox::State;
-use crate::sandbox::call::{RecordingRecord, common_params, deliver};
-use crate::sandbox::media;
-use crate::sandbox::storyteller::Behaviour;
+use crate::media;
+use crate::records::{RecordingRecord, random_bytes};
+use crate::state::State;
+use crate::storyteller::Behaviour;
 
 /// What the caller did while `<Record>` listened.
 struct Take {
@@ -105,7 +105,7 @@ pub(super) async fn record_story(
     if record.play_beep != Some(false) && listener.phone.is_none() {
         state.wait(0.5).await;
     }
-    let rec_sid = RecordingSid::from_bytes(crate::sandbox::random_bytes());
+    let rec_sid = RecordingSid::from_bytes(random_bytes());
     let started = OffsetDateTime::now_utc();
     state.recordings.lock().expect("not poisoned").insert(
         rec_sid.clone(),
@@ -172,7 +172,7 @@ pub(super) async fn record_story(
             method.clone(),
             rec_params("in-progress", None),
         );
-        tokio::spawn(async move { deliver(&state, &method, &url, &params).await });
+        tokio::spawn(async move { state.deliver(&method, &url, &params).await });
     }
 
     let (mut pcm, digits, hung_up) = match listener.phone.as_deref_mut() {
@@ -229,9 +229,9 @@ pub(super) async fn record_story(
             }
             if let Some((url, method)) = callback {
                 if !empty && wants_completed {
-                    deliver(&state, &method, url.as_str(), &completed).await;
+                    state.deliver(&method, url.as_str(), &completed).await;
                 } else if empty && wants_absent {
-                    deliver(&state, &method, url.as_str(), &absent).await;
+                    state.deliver(&method, url.as_str(), &absent).await;
                 }
             }
         });
@@ -256,7 +256,7 @@ pub(super) async fn record_story(
     let method = method_name(record.method);
     if hung_up {
         // The caller is gone: Twilio still tells the action, and ignores its answer.
-        let mut params = common_params(state, sid);
+        let mut params = state.common_params(sid);
         params.retain(|(k, _)| k != "CallStatus");
         params.push(("CallStatus".into(), "completed".into()));
         params.extend(extra);

@@ -10,9 +10,9 @@ use rocket::request::{FromRequest, Outcome, Request};
 use rocket::response::stream::{Event, EventStream};
 use rocket::{Responder, Route, Shutdown, State as Managed, get, post, routes};
 
-use super::{LineError, PageEvent};
-use crate::sandbox::State;
-use crate::sandbox::media::SAMPLE_RATE;
+use crate::media::SAMPLE_RATE;
+use crate::phone::{LineError, PageEvent};
+use crate::state::State;
 
 /// The longest upload: 35 minutes of 8 kHz 16-bit audio, past the application's default maximum story length.
 const MAX_UPLOAD_MIB: u64 = 32;
@@ -46,28 +46,22 @@ fn asset(body: &'static str, kind: ContentType) -> Asset {
 
 #[get("/phone")]
 fn page() -> Asset {
-    asset(include_str!("../../../sandbox-static/phone.html"), ContentType::HTML)
+    asset(include_str!("../static/phone.html"), ContentType::HTML)
 }
 
 #[get("/phone/phone.js")]
 fn script() -> Asset {
-    asset(
-        include_str!("../../../sandbox-static/phone.js"),
-        ContentType::JavaScript,
-    )
+    asset(include_str!("../static/phone.js"), ContentType::JavaScript)
 }
 
 #[get("/phone/capture.js")]
 fn worklet() -> Asset {
-    asset(
-        include_str!("../../../sandbox-static/capture.js"),
-        ContentType::JavaScript,
-    )
+    asset(include_str!("../static/capture.js"), ContentType::JavaScript)
 }
 
 #[get("/phone/phone.css")]
 fn style() -> Asset {
-    asset(include_str!("../../../sandbox-static/phone.css"), ContentType::CSS)
+    asset(include_str!("../static/phone.css"), ContentType::CSS)
 }
 
 /// What the phone shows, now and at every change. A page that goes away hangs up the call it was on.
@@ -193,7 +187,7 @@ mod tests {
     #[test]
     fn reads_phone_quality_wav_and_refuses_other_formats() {
         let pcm: Vec<i16> = (0..800).map(|i| (i * 40) as i16).collect();
-        assert_eq!(read_wav(&crate::sandbox::media::wav(&pcm)), Ok(pcm));
+        assert_eq!(read_wav(&crate::media::wav(&pcm)), Ok(pcm));
         let mut stereo = Cursor::new(Vec::new());
         let spec = hound::WavSpec {
             channels: 2,

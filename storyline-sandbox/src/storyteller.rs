@@ -56,8 +56,13 @@ impl Behaviour {
     pub fn sample_for(e164: &str) -> usize {
         e164.bytes()
             .fold(0usize, |acc, b| acc.wrapping_mul(31).wrapping_add(b as usize))
-            % super::media::SAMPLES.len()
+            % crate::media::SAMPLES.len()
     }
+}
+
+/// Seconds a voice takes to say `text`: about 150 words a minute.
+pub(crate) fn speaking_time(text: &str) -> f64 {
+    (text.split_whitespace().count() as f64 * 0.4).max(1.0)
 }
 
 #[cfg(test)]

@@ -9,11 +9,11 @@ use storyline_core::CallSid;
 use storyline_twiml::{Gather, Method, Response, Verb};
 use url::Url;
 
-use super::State;
-use super::call::common_params;
-use super::faults::Faults;
-use super::phone::{Heard, Session};
-use super::storyteller::Behaviour;
+use crate::faults::Faults;
+use crate::outbound::{SendError, WEBHOOK_TIMEOUT};
+use crate::phone::{Heard, Session};
+use crate::state::State;
+use crate::storyteller::{Behaviour, speaking_time};
 
 /// Twilio keeps fetching TwiML for as long as the call lasts; a runaway loop in a sandbox is better stopped.
 const MAX_DOCUMENTS: usize = 50;
@@ -86,12 +86,12 @@ async fn fetch(
     extra: &[(String, String)],
     fallback: Option<&(String, String)>,
 ) -> Option<Response> {
-    let mut params = common_params(state, sid);
+    let mut params = state.common_params(sid);
     params.extend_from_slice(extra);
     let sent = if Faults::roll(state.faults.twiml_timeout) {
         // The request hangs until Twilio's 15-second limit.
         state.wait(15.0).await;
-        Err(super::http::SendError::Timeout(super::http::WEBHOOK_TIMEOUT))
+        Err(SendError::Timeout(WEBHOOK_TIMEOUT))
     } else {
         state.http.send(&state.auth_token, method, url.as_str(), &params).await
     };
@@ -107,7 +107,7 @@ async fn fetch(
             tracing::warn!("sandbox: TwiML request to {url} answered {}", reply.status);
             "11200"
         }
-        Err(super::http::SendError::Timeout(_)) => {
+        Err(SendError::Timeout(_)) => {
             tracing::warn!("sandbox: TwiML request to {url} took longer than 15 s");
             "11205"
         }
@@ -136,11 +136,6 @@ async fn fetch(
 
 fn method_name(m: Option<Method>) -> String {
     m.unwrap_or(Method::Post).as_str().to_owned()
-}
-
-/// Seconds a voice takes to say `text`: about 150 words a minute.
-pub(super) fn speaking_time(text: &str) -> f64 {
-    (text.split_whitespace().count() as f64 * 0.4).max(1.0)
 }
 
 async fn run_document(

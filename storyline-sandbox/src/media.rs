@@ -2,25 +2,32 @@
 
 use std::io::Cursor;
 
-/// A sample story shipped with the repository, as WAV and as a frame-cuttable MP3 (see `assets/sandbox/make-samples.sh`).
+/// A sample story shipped with the repository, as WAV and as a frame-cuttable MP3 (see `assets/make-samples.sh`).
 pub struct Sample {
     wav: &'static [u8],
     mp3: &'static [u8],
 }
 
+impl Sample {
+    /// The whole sample as the WAV file it ships as (16-bit mono, 8 kHz).
+    pub fn wav_file(&self) -> &'static [u8] {
+        self.wav
+    }
+}
+
 /// The sample stories the virtual storytellers tell.
 pub const SAMPLES: [Sample; 3] = [
     Sample {
-        wav: include_bytes!("../../assets/sandbox/story-1.wav"),
-        mp3: include_bytes!("../../assets/sandbox/story-1.mp3"),
+        wav: include_bytes!("../assets/story-1.wav"),
+        mp3: include_bytes!("../assets/story-1.mp3"),
     },
     Sample {
-        wav: include_bytes!("../../assets/sandbox/story-2.wav"),
-        mp3: include_bytes!("../../assets/sandbox/story-2.mp3"),
+        wav: include_bytes!("../assets/story-2.wav"),
+        mp3: include_bytes!("../assets/story-2.mp3"),
     },
     Sample {
-        wav: include_bytes!("../../assets/sandbox/story-3.wav"),
-        mp3: include_bytes!("../../assets/sandbox/story-3.mp3"),
+        wav: include_bytes!("../assets/story-3.wav"),
+        mp3: include_bytes!("../assets/story-3.mp3"),
     },
 ];
 

@@ -1,30 +1,29 @@
-//! A Twilio-compatible sandbox: Twilio's REST protocol over real HTTP, a virtual phone at every number, TwiML fetched with
-//! signed requests and run with Twilio's semantics, real audio, and signed callbacks.
-//!
-//! The server uses it when no Twilio credentials are configured, and the tests use it. The application does not know it
-//! is talking to the sandbox: only the base URL and the credentials differ. Where it and Twilio's documented behaviour
-//! disagree, the sandbox is wrong.
+#![doc = include_str!("../README.md")]
 
+// Modules import in one direction: the HTTP sides (`rest`, `phone_page`) start calls (`call`), which run TwiML
+// (`runner`), which sends signed requests (`state`, `outbound`) about the records (`records`).
 mod call;
+mod error;
 pub mod faults;
-mod http;
 pub mod media;
+mod outbound;
 mod phone;
+mod phone_page;
+mod records;
 mod rest;
 mod runner;
+mod state;
 pub mod storyteller;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use storyline_core::{AccountSid, AuthToken, CallSid, RecordingSid};
+use storyline_core::{AccountSid, AuthToken, CallSid};
 
-pub use call::CallStatus;
 pub use faults::Faults;
-
-/// The number the sandbox's calls come from (the only `From` it accepts, like a Twilio account with one number).
-pub const FROM_NUMBER: &str = "+12015550199";
+pub use records::{CallStatus, FROM_NUMBER};
+use state::State;
 
 /// How to run a sandbox.
 #[derive(Debug, Clone)]
@@ -70,39 +69,11 @@ impl std::fmt::Debug for Sandbox {
     }
 }
 
-/// Everything the sandbox knows, shared by its REST routes and the calls it runs.
-pub(crate) struct State {
-    pub account_sid: AccountSid,
-    pub auth_token: AuthToken,
-    pub speed: f64,
-    pub http: http::Client,
-    /// Where the sandbox listens, known once it has started.
-    pub base_url: std::sync::OnceLock<String>,
-    pub faults: Faults,
-    pub burst: faults::Burst,
-    pub calls: Mutex<HashMap<CallSid, call::CallRecord>>,
-    pub recordings: Mutex<HashMap<RecordingSid, call::RecordingRecord>>,
-    /// The sandbox phone in a browser (`GET /phone`).
-    pub phone: phone::Line,
-}
-
-impl State {
-    /// The sandbox's own base URL, for the URLs it hands out.
-    pub fn public_base(&self) -> &str {
-        self.base_url.get().map(String::as_str).unwrap_or("http://127.0.0.1")
-    }
-
-    /// Sleeps for `secs` seconds of call time.
-    pub async fn wait(&self, secs: f64) {
-        tokio::time::sleep(Duration::from_secs_f64((secs / self.speed).max(0.0))).await;
-    }
-}
-
 impl Sandbox {
     /// Starts a sandbox on its own port and returns once it accepts requests.
     pub async fn start(config: SandboxConfig) -> Result<Sandbox, rocket::Error> {
-        let account_sid = AccountSid::from_bytes(random_bytes());
-        let token_hex: String = random_bytes().iter().map(|b| format!("{b:02x}")).collect();
+        let account_sid = AccountSid::from_bytes(records::random_bytes());
+        let token_hex: String = records::random_bytes().iter().map(|b| format!("{b:02x}")).collect();
         let auth_token: AuthToken = token_hex.parse().expect("hex token is valid");
         let state = Arc::new(State {
             account_sid: account_sid.clone(),
@@ -112,7 +83,7 @@ impl Sandbox {
             } else {
                 1.0
             },
-            http: http::Client::new(),
+            http: outbound::Client::new(),
             faults: config.faults.clone(),
             burst: faults::Burst::default(),
             base_url: std::sync::OnceLock::new(),
@@ -133,7 +104,7 @@ impl Sandbox {
         let rocket = rocket::custom(figment)
             .manage(state.clone())
             .mount("/", rest::routes())
-            .mount("/", phone::routes())
+            .mount("/", phone_page::routes())
             .register("/", rest::catchers())
             .attach(rocket::fairing::AdHoc::on_liftoff("sandbox address", move |r| {
                 Box::pin(async move {
@@ -223,11 +194,4 @@ pub struct CallReport {
     pub spoken_ms: Option<u64>,
     /// Whether a TwiML request failed (a fault), so the caller heard an application error.
     pub twiml_failed: bool,
-}
-
-/// 16 bytes from the operating system's random source.
-pub(crate) fn random_bytes() -> [u8; 16] {
-    let mut b = [0u8; 16];
-    getrandom::fill(&mut b).expect("system random source");
-    b
 }

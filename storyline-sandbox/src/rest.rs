@@ -11,8 +11,10 @@ use rocket::{Catcher, Route, State as Managed, catch, catchers, delete, get, pos
 use storyline_core::{CallSid, RecordingSid};
 use subtle::ConstantTimeEq;
 
-use super::State;
-use super::call;
+use crate::call;
+use crate::error::ApiError;
+use crate::media;
+use crate::state::State;
 
 pub fn routes() -> Vec<Route> {
     routes![
@@ -27,46 +29,6 @@ pub fn routes() -> Vec<Route> {
 
 pub fn catchers() -> Vec<Catcher> {
     catchers![not_found, unauthorized, too_many_requests, unavailable]
-}
-
-/// A Twilio REST error: `{"code", "message", "more_info", "status"}` with the HTTP status.
-#[derive(Debug)]
-pub struct ApiError {
-    status: Status,
-    code: u32,
-    message: String,
-}
-
-impl ApiError {
-    fn new(status: u16, code: u32, message: impl Into<String>) -> Self {
-        Self {
-            status: Status::new(status),
-            code,
-            message: message.into(),
-        }
-    }
-
-    pub(crate) fn bad(code: u32, message: impl Into<String>) -> Self {
-        Self::new(400, code, message)
-    }
-
-    fn not_found(path: &str) -> Self {
-        Self::new(404, 20404, format!("The requested resource {path} was not found"))
-    }
-}
-
-impl<'r> Responder<'r, 'static> for ApiError {
-    fn respond_to(self, req: &'r Request<'_>) -> response::Result<'static> {
-        let body = json!({
-            "code": self.code,
-            "message": self.message,
-            "more_info": format!("https://www.twilio.com/docs/errors/{}", self.code),
-            "status": self.status.code,
-        });
-        Response::build_from(Json(body).respond_to(req)?)
-            .status(self.status)
-            .ok()
-    }
 }
 
 #[catch(404)]
@@ -89,7 +51,7 @@ fn unauthorized() -> ApiError {
     ApiError::new(401, 20003, "Authenticate")
 }
 
-/// A REST request that the fault injector lets through (see [`super::faults`]): during a burst it fails with `429` or
+/// A REST request that the fault injector lets through (see [`crate::faults`]): during a burst it fails with `429` or
 /// `503`, as Twilio does under load or in an outage.
 pub struct Healthy;
 
@@ -164,7 +126,7 @@ async fn create_call(
     check_account(state, account)?;
     let pairs: Vec<(String, String)> =
         serde_urlencoded::from_str(&body).map_err(|_| ApiError::new(400, 20001, "Invalid form body"))?;
-    let record = call::CallRecord::from_request(&pairs)?;
+    let record = crate::records::CallRecord::from_request(&pairs)?;
     let json = record.to_json(&state.account_sid);
     let sid = record.sid.clone();
     state.calls.lock().expect("not poisoned").insert(sid.clone(), record);
@@ -257,14 +219,11 @@ fn fetch_recording(
         "json" if auth.is_some() => Ok(Media::Json(Json(rec.to_json(&state.account_sid, state.public_base())))),
         "json" => Err(ApiError::new(401, 20003, "Authenticate")),
         _ if !rec.media_ready() => Err(ApiError::not_found(file)),
-        "wav" => Ok(Media::Audio(
-            ContentType::new("audio", "x-wav"),
-            super::media::wav(&rec.pcm),
-        )),
+        "wav" => Ok(Media::Audio(ContentType::new("audio", "x-wav"), media::wav(&rec.pcm))),
         "mp3" => match rec.sample {
             Some(sample) => Ok(Media::Audio(
                 ContentType::new("audio", "mpeg"),
-                super::media::mp3(sample, rec.duration_ms),
+                media::mp3(sample, rec.duration_ms),
             )),
             // The sandbox has no MP3 encoder for what the sandbox phone recorded: only the WAV exists.
             None => Err(ApiError::not_found(file)),

@@ -1,12 +1,10 @@
 //! The sandbox phone: a page served by the sandbox (`GET /phone`) that rings when a call goes to
-//! [`BROWSER_PHONE_NUMBER`](super::storyteller::BROWSER_PHONE_NUMBER), speaks `<Say>` with the browser's speech synthesis,
+//! [`BROWSER_PHONE_NUMBER`](crate::storyteller::BROWSER_PHONE_NUMBER), speaks `<Say>` with the browser's speech synthesis,
 //! plays `<Play>`, records the person's microphone during `<Record>` and sends keypad presses and hang-ups.
 //!
 //! The page follows a snapshot of what the phone shows ([`Screen`], over server-sent events) and answers with small
 //! POSTs ([`PageEvent`]). One call at a time reaches the phone: a second call while one is active finds the line busy.
 //! A person is on the line, so the phone runs in real time whatever the sandbox's speed.
-
-mod routes;
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -15,8 +13,6 @@ use std::time::Duration;
 use serde::Serialize;
 use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
-
-pub use routes::routes;
 
 /// Past the longest expected wait, a page that has not answered is taken to be gone (a closed tab).
 const GRACE: Duration = Duration::from_secs(30);
@@ -286,7 +282,7 @@ impl Session {
 
     /// Speaks `text` (`<Say>`).
     pub async fn say(&mut self, text: &str, language: Option<&str>, loops: u32) -> Heard {
-        let secs = super::runner::speaking_time(text) * f64::from(loops);
+        let secs = crate::storyteller::speaking_time(text) * f64::from(loops);
         self.show(Screen::Say {
             text: text.into(),
             language: language.map(str::to_owned),
@@ -358,7 +354,7 @@ impl Session {
                     digits,
                     mut pcm,
                 }) if s == seq => {
-                    pcm.truncate(max_length as usize * super::media::SAMPLE_RATE as usize);
+                    pcm.truncate(max_length as usize * crate::media::SAMPLE_RATE as usize);
                     let hung_up = digits == "hangup";
                     return Take {
                         pcm,

@@ -1,0 +1,93 @@
+//! Everything a running sandbox knows, shared by its REST routes, its phone page and the calls it runs; and the
+//! callbacks it sends, as Twilio sends them.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use storyline_core::{AccountSid, AuthToken, CallSid, RecordingSid};
+
+use crate::faults::{self, Faults};
+use crate::outbound;
+use crate::phone;
+use crate::records::{CallRecord, RecordingRecord};
+
+/// Everything the sandbox knows, shared by its REST routes and the calls it runs.
+pub(crate) struct State {
+    pub account_sid: AccountSid,
+    pub auth_token: AuthToken,
+    pub speed: f64,
+    pub http: outbound::Client,
+    /// Where the sandbox listens, known once it has started.
+    pub base_url: std::sync::OnceLock<String>,
+    pub faults: Faults,
+    pub burst: faults::Burst,
+    pub calls: Mutex<HashMap<CallSid, CallRecord>>,
+    pub recordings: Mutex<HashMap<RecordingSid, RecordingRecord>>,
+    /// The sandbox phone in a browser (`GET /phone`).
+    pub phone: phone::Line,
+}
+
+impl State {
+    /// The sandbox's own base URL, for the URLs it hands out.
+    pub fn public_base(&self) -> &str {
+        self.base_url.get().map(String::as_str).unwrap_or("http://127.0.0.1")
+    }
+
+    /// Sleeps for `secs` seconds of call time.
+    pub async fn wait(&self, secs: f64) {
+        tokio::time::sleep(Duration::from_secs_f64((secs / self.speed).max(0.0))).await;
+    }
+
+    /// The parameters every request about this call carries.
+    pub fn common_params(&self, sid: &CallSid) -> Vec<(String, String)> {
+        let calls = self.calls.lock().expect("not poisoned");
+        let Some(call) = calls.get(sid) else { return Vec::new() };
+        let mut p: Vec<(String, String)> = vec![
+            ("AccountSid".into(), self.account_sid.to_string()),
+            ("ApiVersion".into(), "2010-04-01".into()),
+            ("CallSid".into(), sid.to_string()),
+            ("CallStatus".into(), call.status.as_str().into()),
+            ("Called".into(), call.to.clone()),
+            ("Caller".into(), call.from.clone()),
+            ("Direction".into(), "outbound-api".into()),
+            ("From".into(), call.from.clone()),
+            ("To".into(), call.to.clone()),
+            ("ToCountry".into(), "US".into()),
+            ("FromCountry".into(), "US".into()),
+        ];
+        if let Some(by) = &call.answered_by {
+            p.push(("AnsweredBy".into(), by.clone()));
+        }
+        p
+    }
+
+    /// Sends a callback whose answer does not matter, retrying a failed connection once as Twilio does by default.
+    pub async fn deliver(&self, method: &str, url: &str, params: &[(String, String)]) {
+        let f = &self.faults;
+        if Faults::roll(f.drop) {
+            tracing::debug!("sandbox fault: callback to {url} never delivered");
+            return;
+        }
+        if Faults::roll(f.delay) {
+            self.wait(fastrand::f64() * f.max_delay).await;
+        }
+        let copies = if Faults::roll(f.duplicate) { 2 } else { 1 };
+        for _ in 0..copies {
+            self.deliver_once(method, url, params).await;
+        }
+    }
+
+    async fn deliver_once(&self, method: &str, url: &str, params: &[(String, String)]) {
+        for attempt in 0..2 {
+            match self.http.send(&self.auth_token, method, url, params).await {
+                Ok(_) => return,
+                Err(e) if attempt == 0 => {
+                    tracing::debug!("sandbox callback to {url} failed ({e}); retrying once");
+                    self.wait(1.0).await;
+                }
+                Err(e) => tracing::warn!("sandbox callback to {url} failed twice ({e}); giving up"),
+            }
+        }
+    }
+}
