@@ -2,6 +2,7 @@
 
 #[cfg(feature = "client")]
 pub mod client;
+pub mod events;
 mod ids;
 pub mod phone;
 pub mod recording;
