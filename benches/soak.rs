@@ -6,14 +6,11 @@
 //! Run it with `benches/soak.sh` (builds the release server first), or:
 //! `cargo build --release -p storyline-rocket && cargo bench -p storyline-benches --bench soak -- --calls 300`.
 
-#[path = "../storyline-rocket/tests/chaos_support/mod.rs"]
-mod chaos_support;
-
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use chaos_support::{Chaos, NUMBERS, judge, percentile};
-use storyline_rocket::sandbox::Faults;
+use storyline_sandbox::Faults;
+use storyline_testkit::chaos::{Chaos, NUMBERS, judge, percentile};
 
 struct Args {
     calls: usize,

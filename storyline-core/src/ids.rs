@@ -167,6 +167,43 @@ impl RecordingId {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// A short tag for logs. The id is the only key to a story, so logs never carry it whole: the tag is the first
+    /// 8 hex digits of the id's SHA-256, the same for the same id (so log lines can be followed), and does not give
+    /// the id back.
+    ///
+    /// ```
+    /// use storyline_core::RecordingId;
+    /// let id = RecordingId::from_bytes([7; 16]);
+    /// let tag = id.log_tag().to_string();
+    /// assert_eq!(tag.len(), 8);
+    /// assert!(!id.as_str().contains(&tag));
+    /// assert_eq!(tag, id.log_tag().to_string());
+    /// ```
+    pub fn log_tag(&self) -> LogTag {
+        use sha2::Digest as _;
+        let digest = sha2::Sha256::digest(self.0.as_bytes());
+        LogTag([digest[0], digest[1], digest[2], digest[3]])
+    }
+}
+
+/// A recording's tag in logs: see [`RecordingId::log_tag`].
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct LogTag([u8; 4]);
+
+impl fmt::Display for LogTag {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for b in self.0 {
+            write!(f, "{b:02x}")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for LogTag {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "LogTag({self})")
+    }
 }
 
 impl FromStr for RecordingId {
@@ -197,7 +234,8 @@ impl fmt::Display for RecordingId {
 
 impl fmt::Debug for RecordingId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "RecordingId({})", self.0)
+        // `Debug` output ends up in logs and panics: the tag, never the id.
+        write!(f, "RecordingId(tag {})", self.log_tag())
     }
 }
 

@@ -8,6 +8,6 @@ pub mod phone;
 pub mod recording;
 pub mod signature;
 
-pub use ids::{AccountSid, CallSid, IdError, RecordingId, RecordingSid};
+pub use ids::{AccountSid, CallSid, IdError, LogTag, RecordingId, RecordingSid};
 pub use phone::PhoneNumber;
 pub use signature::AuthToken;

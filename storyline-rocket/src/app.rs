@@ -1,22 +1,27 @@
-//! The application's shared state: settings, database, Twilio client, signature validator, live updates.
+//! What the routes and the background work share: settings, the store, the Twilio client, the signature validator,
+//! live updates, the abuse guard and where Storyline is mounted.
 
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use rocket::{Build, Orbit, Rocket};
+use rocket::{Orbit, Rocket};
 use sqlx::SqlitePool;
 use storyline_core::client::Client;
 use storyline_core::phone::Region;
 use storyline_core::signature::Validator;
-use storyline_core::{AccountSid, AuthToken};
+use storyline_core::{AccountSid, AuthToken, RecordingId};
+use storyline_sandbox::{Faults, Sandbox, SandboxConfig};
 use tokio::sync::broadcast;
 
+use crate::abuse::Guard;
 use crate::config::Settings;
-use crate::sandbox::{Sandbox, SandboxConfig};
+use crate::jobs::Outbound;
+use crate::pages::Links;
+use crate::store::{AudioFiles, Store};
 
-/// Why the server could not start.
+/// Why Storyline could not start.
 #[derive(Debug, thiserror::Error)]
-pub enum StartError {
+pub(crate) enum StartError {
     #[error("invalid settings: {0}")]
     Settings(String),
     #[error("cannot create the data directory {path}: {source}")]
@@ -35,14 +40,19 @@ pub enum StartError {
 
 /// A change of a recording's status, pushed to the pages that watch it.
 #[derive(Debug, Clone)]
-pub struct StatusChange {
-    pub id: String,
-    pub status: String,
+pub(crate) struct StatusChange {
+    pub id: RecordingId,
+}
+
+/// Where host services are told of stories: the URL and the signing secret.
+pub(crate) struct EventsTarget {
+    pub url: String,
+    pub secret: String,
 }
 
 /// Everything the routes and the background work share; cheap to clone.
 #[derive(Clone)]
-pub struct App(Arc<Inner>);
+pub(crate) struct App(Arc<Inner>);
 
 impl std::ops::Deref for App {
     type Target = Inner;
@@ -53,9 +63,11 @@ impl std::ops::Deref for App {
 }
 
 /// The shared state behind [`App`].
-pub struct Inner {
+pub(crate) struct Inner {
     pub settings: Settings,
-    pub pool: SqlitePool,
+    pub store: Store,
+    /// Where stored recordings live.
+    pub audio: AudioFiles,
     pub twilio: Client,
     pub validator: Validator,
     pub from_number: String,
@@ -64,19 +76,21 @@ pub struct Inner {
     /// State transitions are read-modify-write: one at a time, so two webhooks for one call never race.
     pub write_lock: tokio::sync::Mutex<()>,
     /// The abuse limits on placing calls, shared by every request.
-    pub guard: crate::guard::Guard,
+    pub guard: Guard,
     pub sandbox: Option<Sandbox>,
+    /// Where Storyline is mounted: every link and webhook URL is built from it.
+    pub links: Links,
+    pub events: Option<EventsTarget>,
+    /// Requests to the host service (events).
+    pub outbound: Outbound,
     public_url: OnceLock<String>,
     pub shutdown: OnceLock<rocket::Shutdown>,
 }
 
 impl App {
-    /// Opens the data directory and database, and connects to Twilio, or starts the sandbox when no credentials are set.
-    pub async fn start(rocket: &Rocket<Build>) -> Result<App, StartError> {
-        let settings: Settings = rocket
-            .figment()
-            .extract()
-            .map_err(|e| StartError::Settings(e.to_string()))?;
+    /// Opens the data directory and database (or uses the host's pool), and connects to Twilio, or starts the sandbox
+    /// when no credentials are set.
+    pub(crate) async fn start(settings: Settings, links: Links, pool: Option<SqlitePool>) -> Result<App, StartError> {
         std::fs::create_dir_all(settings.data_dir.join("audio")).map_err(|source| StartError::DataDir {
             path: settings.data_dir.display().to_string(),
             source,
@@ -85,8 +99,32 @@ impl App {
             .default_country
             .parse()
             .map_err(|_| StartError::Settings(format!("unknown default country {:?}", settings.default_country)))?;
-        let guard = crate::guard::Guard::new(&settings).map_err(|e| StartError::Settings(e.to_string()))?;
-        let pool = crate::db::open(&settings.data_dir).await?;
+        let guard = Guard::new(&settings).map_err(|e| StartError::Settings(e.to_string()))?;
+        let events = match (&settings.events_url, &settings.events_secret) {
+            (None, _) => None,
+            (Some(_), None) => {
+                return Err(StartError::Settings(
+                    "STORYLINE_EVENTS_SECRET is required with STORYLINE_EVENTS_URL".into(),
+                ));
+            }
+            (Some(url), Some(secret)) => {
+                let parsed =
+                    url::Url::parse(url).map_err(|e| StartError::Settings(format!("STORYLINE_EVENTS_URL: {e}")))?;
+                if !matches!(parsed.scheme(), "http" | "https") || secret.is_empty() {
+                    return Err(StartError::Settings(
+                        "STORYLINE_EVENTS_URL must be http(s) and STORYLINE_EVENTS_SECRET not empty".into(),
+                    ));
+                }
+                Some(EventsTarget {
+                    url: url.clone(),
+                    secret: secret.clone(),
+                })
+            }
+        };
+        let store = match pool {
+            Some(pool) => Store::with_pool(pool).await?,
+            None => Store::open(&settings.data_dir).await?,
+        };
 
         let (sandbox, base_url, account_sid, token, from_number) = if settings.has_twilio_credentials() {
             let sid: AccountSid = settings
@@ -102,7 +140,7 @@ impl App {
             let token = settings.twilio_auth_token.clone();
             (None, settings.twilio_api_base_url.clone(), sid, token, from)
         } else {
-            let faults = crate::sandbox::Faults::parse(settings.sandbox_faults.as_deref().unwrap_or(""))
+            let faults = Faults::parse(settings.sandbox_faults.as_deref().unwrap_or(""))
                 .map_err(|e| StartError::Settings(e.to_string()))?;
             let sandbox = Sandbox::start(SandboxConfig {
                 speed: settings.sandbox_speed,
@@ -150,8 +188,9 @@ impl App {
             let _ = public_url.set(url.trim_end_matches('/').to_owned());
         }
         Ok(App(Arc::new(Inner {
+            audio: AudioFiles::new(&settings.data_dir),
             settings,
-            pool,
+            store,
             twilio,
             validator,
             from_number,
@@ -160,47 +199,61 @@ impl App {
             write_lock: tokio::sync::Mutex::new(()),
             guard,
             sandbox,
+            links,
+            events,
+            outbound: Outbound::new(),
             public_url,
             shutdown: OnceLock::new(),
         })))
     }
 
-    /// Called once the server listens: fixes the public URL (the real port is known now), says how it runs, and starts
-    /// the background work.
-    pub async fn lift_off(&self, rocket: &Rocket<Orbit>) {
+    /// Called once the server listens: fixes the public URL (the real port is known now) and says how it runs.
+    pub(crate) fn lift_off(&self, rocket: &Rocket<Orbit>) {
         let config = rocket.config();
         let local = format!("http://{}:{}", config.address, config.port);
         let _ = self.public_url.set(local.clone());
         let _ = self.shutdown.set(rocket.shutdown());
+        let site = format!("{local}{}", self.links.home());
         match &self.sandbox {
             Some(sb) => println!(
-                "Storyline is running at {local}\n  Sandbox mode: no Twilio credentials are set, so calls go to the built-in \
+                "Storyline is running at {site}\n  Sandbox mode: no Twilio credentials are set, so calls go to the built-in \
                  Twilio sandbox at {} (no real phone rings).\n  Try +1 201-555-0100; the README lists the other sandbox numbers.\n  \
                  To answer yourself, open the sandbox phone at {} and call +1 201-555-0110.",
                 sb.base_url,
                 sb.phone_url()
             ),
             None => println!(
-                "Storyline is running at {local}\n  Live mode: calls are placed through {} and Twilio reaches this server at {}.",
+                "Storyline is running at {site}\n  Live mode: calls are placed through {} and Twilio reaches this server at {}.",
                 self.settings.twilio_api_base_url,
                 self.public_url()
             ),
         }
-        crate::worker::spawn(self.clone());
     }
 }
 
 impl Inner {
-    /// The base URL Twilio reaches this server at, without a trailing slash.
-    pub fn public_url(&self) -> &str {
+    /// The base URL Twilio (and the host service) reach this server at, without a trailing slash or the mount path.
+    pub(crate) fn public_url(&self) -> &str {
         self.public_url
             .get()
             .map(String::as_str)
             .unwrap_or("http://127.0.0.1:8000")
     }
 
+    /// A full URL under Storyline's mount point, as Twilio and host services are given it.
+    pub(crate) fn url(&self, path: &str) -> String {
+        format!("{}{}", self.public_url(), self.links.path(path))
+    }
+
     /// The URL of one of a recording's webhooks, as Twilio is given it (and as signatures are checked against).
-    pub fn webhook_url(&self, id: &str, hook: &str) -> String {
-        format!("{}/recording/{id}/{hook}", self.public_url())
+    pub(crate) fn webhook_url(&self, id: &RecordingId, hook: &str) -> String {
+        self.url(&format!("/recording/{id}/{hook}"))
+    }
+
+    /// Background delays the state machine asks for, in real time. `STORYLINE_SANDBOX_SPEED` compresses them as it
+    /// compresses the sandbox's calls (tests run an external sandbox faster than real time); it is 1 in production.
+    pub(crate) fn delay(&self, secs: u64) -> Duration {
+        let speed = self.settings.sandbox_speed.max(1.0);
+        Duration::from_secs_f64(secs as f64 / speed)
     }
 }

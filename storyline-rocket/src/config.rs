@@ -1,4 +1,6 @@
-//! Settings, read through Rocket's figment: `Rocket.toml`, `ROCKET_*`, `STORYLINE_*` and `TWILIO_*` environment variables.
+//! Settings, read from the Rocket's figment under the key `storyline`: in a host service, its `Rocket.toml`
+//! (`[default.storyline]`) or anything it merges there; on the stand-alone server, the `STORYLINE_*` and `TWILIO_*`
+//! environment variables too ([`Settings::figment`]).
 
 use std::path::PathBuf;
 
@@ -64,6 +66,14 @@ pub struct Settings {
     /// `STORYLINE_CALLS_PER_SECOND` (default 1): the Twilio account's outbound calls per second. Calls are placed no
     /// faster; a storyteller whose call would wait more than a few seconds sees the recording page while it waits.
     pub calls_per_second: f64,
+    /// `STORYLINE_API_KEY`: the bearer key of the API for host services (`{base}/api/v1/…`). Unset, the API is off
+    /// and answers 404.
+    pub api_key: Option<String>,
+    /// `STORYLINE_EVENTS_URL`: where events (`story.completed`, `story.ended`) are POSTed. Unset, none are sent.
+    pub events_url: Option<String>,
+    /// `STORYLINE_EVENTS_SECRET`: signs the events (`Storyline-Signature`, checked with
+    /// `storyline_core::events::verify`). Required with `events_url`.
+    pub events_secret: Option<String>,
 }
 
 impl Default for Settings {
@@ -95,35 +105,60 @@ impl Default for Settings {
             calls_per_address_per_hour: 20,
             allowed_countries: "US,CA".into(),
             calls_per_second: 1.0,
+            api_key: None,
+            events_url: None,
+            events_secret: None,
         }
     }
 }
 
+/// The key Storyline's settings live under in a Rocket's figment.
+pub const FIGMENT_KEY: &str = "storyline";
+
 impl Settings {
-    /// Rocket's figment with Storyline's own sources merged in: `STORYLINE_*` and `TWILIO_*` environment variables
-    /// (for example `TWILIO_AUTH_TOKEN` becomes `twilio_auth_token`).
+    /// The stand-alone server's figment: Rocket's own (`Rocket.toml`, `ROCKET_*`) with [`Settings::from_env`]
+    /// merged in, and Rocket's request log quiet unless `ROCKET_LOG_LEVEL` asks for it.
     pub fn figment() -> Figment {
         let mut base = rocket::Config::figment();
         if std::env::var_os("ROCKET_LOG_LEVEL").is_none() {
             // Rocket's per-request log drowns the start-up message and our own structured logs (`RUST_LOG`).
             base = base.merge(("log_level", rocket::config::LogLevel::Critical));
         }
-        let mut figment = base
-            .join(Serialized::defaults(Settings::default()))
-            .merge(Env::prefixed("STORYLINE_").global())
+        base.merge(Settings::from_env())
+    }
+
+    /// Storyline's environment variables, under the key `storyline`: `STORYLINE_*` (for example
+    /// `STORYLINE_DATA_DIR` becomes `storyline.data_dir`) and `TWILIO_*` (`TWILIO_AUTH_TOKEN` becomes
+    /// `storyline.twilio_auth_token`). A host service merges this into its own figment to take the same variables.
+    pub fn from_env() -> Figment {
+        let mut figment = Figment::new()
+            .merge(
+                Env::prefixed("STORYLINE_")
+                    .map(|k| format!("{FIGMENT_KEY}.{}", k.as_str().to_ascii_lowercase()).into())
+                    .global(),
+            )
             .merge(
                 Env::prefixed("TWILIO_")
-                    .map(|k| format!("twilio_{}", k.as_str().to_ascii_lowercase()).into())
+                    .map(|k| format!("{FIGMENT_KEY}.twilio_{}", k.as_str().to_ascii_lowercase()).into())
                     .global(),
             );
         // Figment reads environment values as TOML-like literals, so `+12015550199` or an all-digit token would become a
         // number. These settings are text whatever they look like.
         for (var, key) in TEXT_SETTINGS {
             if let Ok(value) = std::env::var(var) {
-                figment = figment.merge(Serialized::global(key, value));
+                figment = figment.merge(Serialized::global(&format!("{FIGMENT_KEY}.{key}"), value));
             }
         }
         figment
+    }
+
+    /// Reads the settings from a Rocket's figment (its `storyline` key; every setting has a default).
+    pub fn from_figment(figment: &Figment) -> Result<Settings, Box<rocket::figment::Error>> {
+        if figment.contains(FIGMENT_KEY) {
+            figment.focus(FIGMENT_KEY).extract().map_err(Box::new)
+        } else {
+            Ok(Settings::default())
+        }
     }
 
     /// Whether Twilio credentials are configured; without them the server runs the sandbox.
@@ -134,7 +169,10 @@ impl Settings {
 }
 
 /// Settings that are text even when they look like numbers: (environment variable, key).
-const TEXT_SETTINGS: [(&str, &str); 12] = [
+const TEXT_SETTINGS: [(&str, &str); 15] = [
+    ("STORYLINE_API_KEY", "api_key"),
+    ("STORYLINE_EVENTS_URL", "events_url"),
+    ("STORYLINE_EVENTS_SECRET", "events_secret"),
     ("STORYLINE_PUBLIC_URL", "public_url"),
     ("STORYLINE_GREETING", "greeting"),
     ("STORYLINE_GREETING_AUDIO_URL", "greeting_audio_url"),
@@ -174,6 +212,9 @@ impl std::fmt::Debug for Settings {
             .field("calls_per_address_per_hour", &self.calls_per_address_per_hour)
             .field("allowed_countries", &self.allowed_countries)
             .field("calls_per_second", &self.calls_per_second)
+            .field("api_key", &redact(&self.api_key))
+            .field("events_url", &self.events_url)
+            .field("events_secret", &redact(&self.events_secret))
             .finish_non_exhaustive()
     }
 }
@@ -189,7 +230,7 @@ mod tests {
             jail.set_env("TWILIO_FROM_NUMBER", "+12015550199");
             jail.set_env("TWILIO_AUTH_TOKEN", "12345678901234567890123456789012");
             jail.set_env("STORYLINE_MAX_STORY_SECONDS", "90");
-            let s: Settings = Settings::figment().extract()?;
+            let s = Settings::from_figment(&Settings::figment()).map_err(|e| *e)?;
             assert_eq!(s.twilio_from_number.as_deref(), Some("+12015550199"));
             assert_eq!(s.twilio_auth_token.as_deref(), Some("12345678901234567890123456789012"));
             assert_eq!(s.max_story_seconds, 90);
@@ -202,11 +243,15 @@ mod tests {
         let s = Settings {
             twilio_auth_token: Some("super-secret-token".into()),
             twilio_api_secret: Some("another-secret".into()),
+            api_key: Some("third-secret".into()),
+            events_secret: Some("fourth-secret".into()),
             ..Settings::default()
         };
         let shown = format!("{s:?}");
         assert!(
-            !shown.contains("super-secret-token") && !shown.contains("another-secret"),
+            ["super-secret-token", "another-secret", "third-secret", "fourth-secret"]
+                .iter()
+                .all(|secret| !shown.contains(secret)),
             "{shown}"
         );
     }

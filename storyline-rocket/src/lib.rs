@@ -1,28 +1,39 @@
-//! Storyline's server: the storyteller's pages and Twilio's webhooks, wired to `storyline-core` and `storyline-twiml`.
+//! Storyline's Rocket side: the storyteller's pages, Twilio's webhooks and the API for host services, wired to
+//! `storyline-core` and `storyline-twiml`, as a fairing any Rocket can attach under its own path.
 //!
-//! [`build`] makes the Rocket from a configuration; `main.rs` only launches it. Without Twilio credentials the server
-//! starts the [`sandbox`] and talks to it exactly as it would to Twilio.
+//! ```no_run
+//! use storyline_rocket::{Settings, Storyline};
+//!
+//! #[rocket::launch]
+//! fn host() -> _ {
+//!     // The host's own figment, with Storyline's environment variables under its `storyline` key.
+//!     let figment = rocket::Config::figment().merge(Settings::from_env());
+//!     rocket::custom(figment).attach(Storyline::mount_at("/stories"))
+//! }
+//! ```
+//!
+//! Settings are read from the figment's `storyline` key ([`Settings`]); without Twilio credentials Storyline starts
+//! the `storyline-sandbox` and talks to it exactly as it would to Twilio. The stand-alone server (`main.rs`) is this
+//! fairing mounted at `/`.
 
-#![allow(missing_docs)] // An application crate, not published: its items are documented where they help a reader.
+mod abuse;
+mod app;
+mod config;
+mod http;
+mod jobs;
+mod pages;
+mod store;
+mod story;
 
-pub mod app;
-pub mod audio;
-pub mod config;
-pub mod db;
-pub mod flow;
-pub mod guard;
-pub mod pages;
-pub mod routes;
-pub use storyline_sandbox as sandbox;
-pub mod waveform;
-pub mod worker;
+use rocket::fairing::{self, Fairing, Info, Kind};
+use rocket::{Build, Orbit, Phase, Request, Response, Rocket};
+use sqlx::SqlitePool;
+use storyline_sandbox::Sandbox;
 
-use rocket::fairing::AdHoc;
-use rocket::figment::Figment;
-use rocket::{Build, Rocket};
-
-pub use app::App;
-pub use config::Settings;
+use crate::app::App;
+pub use crate::config::{FIGMENT_KEY, Settings};
+use crate::pages::Links;
+pub use crate::pages::words::{Words, words};
 
 /// Sends Storyline's structured logs to standard error (`RUST_LOG` filters them; default `info`).
 pub fn init_logging() {
@@ -36,31 +47,94 @@ pub fn init_logging() {
     let _ = tracing::subscriber::set_global_default(subscriber);
 }
 
-/// Builds the server from Rocket's figment merged with Storyline's settings ([`Settings::figment`]).
-pub fn build() -> Rocket<Build> {
-    build_from(Settings::figment())
+/// The stand-alone server: Rocket and Storyline read from [`Settings::figment`], Storyline mounted at `/`.
+pub fn server() -> Rocket<Build> {
+    rocket::custom(Settings::figment()).attach(Storyline::mount_at("/"))
 }
 
-/// Builds the server from a given figment (tests set their own data directory, port and sandbox).
-pub fn build_from(figment: Figment) -> Rocket<Build> {
-    rocket::custom(figment)
-        .attach(AdHoc::try_on_ignite("storyline", |rocket| async move {
-            match App::start(&rocket).await {
-                Ok(app) => Ok(rocket.manage(app)),
-                Err(e) => {
-                    rocket::error!("storyline could not start: {e}");
-                    Err(rocket)
-                }
+/// Storyline as a fairing: attach it to a Rocket to mount the story flow under a path.
+///
+/// At ignition it reads [`Settings`] from the figment's `storyline` key, opens its database (or uses the pool given
+/// with [`Storyline::with_pool`]), connects to Twilio or starts the sandbox, mounts its routes and catchers under the
+/// path, and starts its background work once the server listens. Its catchers and security headers apply under its
+/// path only; the host's own stay the host's. One Storyline per Rocket.
+#[derive(Debug, Clone)]
+pub struct Storyline {
+    links: Links,
+    pool: Option<SqlitePool>,
+}
+
+impl Storyline {
+    /// Storyline under `path` (`"/"` for a whole site, `"/stories"` inside a host). Every link, redirect, asset URL
+    /// and Twilio webhook URL is built from it and the public URL (`storyline.public_url`).
+    pub fn mount_at(path: &str) -> Storyline {
+        let path = if path.starts_with('/') {
+            path.to_owned()
+        } else {
+            format!("/{path}")
+        };
+        Storyline {
+            links: Links::new(&path),
+            pool: None,
+        }
+    }
+
+    /// Uses the host's SQLite pool instead of a database in the data directory. Storyline's migrations are applied to
+    /// it at start-up; its tables are `recordings`, `jobs`, `events`, `idempotency_keys` and `_sqlx_migrations`.
+    pub fn with_pool(mut self, pool: SqlitePool) -> Storyline {
+        self.pool = Some(pool);
+        self
+    }
+
+    /// The sandbox a Storyline in this Rocket started because no Twilio credentials were set (its base URL, account
+    /// and phone page), if it did.
+    pub fn sandbox<P: Phase>(rocket: &Rocket<P>) -> Option<Sandbox> {
+        rocket.state::<App>().and_then(|app| app.sandbox.clone())
+    }
+}
+
+#[rocket::async_trait]
+impl Fairing for Storyline {
+    fn info(&self) -> Info {
+        Info {
+            name: "Storyline",
+            kind: Kind::Ignite | Kind::Liftoff | Kind::Response | Kind::Singleton,
+        }
+    }
+
+    async fn on_ignite(&self, rocket: Rocket<Build>) -> fairing::Result {
+        let settings = match Settings::from_figment(rocket.figment()) {
+            Ok(s) => s,
+            Err(e) => {
+                rocket::error!("storyline could not start: invalid settings under `{FIGMENT_KEY}`: {e}");
+                return Err(rocket);
             }
-        }))
-        .attach(AdHoc::on_liftoff("storyline liftoff", |rocket| {
-            Box::pin(async move {
-                if let Some(app) = rocket.state::<App>() {
-                    app.lift_off(rocket).await;
-                }
-            })
-        }))
-        .attach(routes::SecurityHeaders)
-        .mount("/", routes::routes())
-        .register("/", routes::catchers())
+        };
+        match App::start(settings, self.links.clone(), self.pool.clone()).await {
+            Ok(app) => {
+                let mount = self.links.home();
+                Ok(rocket
+                    .mount(mount.as_str(), http::routes(&self.links))
+                    .register(mount.as_str(), http::catchers())
+                    .manage(app))
+            }
+            Err(e) => {
+                rocket::error!("storyline could not start: {e}");
+                Err(rocket)
+            }
+        }
+    }
+
+    async fn on_liftoff(&self, rocket: &Rocket<Orbit>) {
+        if let Some(app) = rocket.state::<App>() {
+            app.lift_off(rocket);
+            jobs::spawn(app.clone());
+        }
+    }
+
+    async fn on_response<'r>(&self, req: &'r Request<'_>, res: &mut Response<'r>) {
+        if let Some(app) = req.rocket().state::<App>() {
+            http::security_headers(app, req, res);
+        }
+    }
 }

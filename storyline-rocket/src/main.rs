@@ -1,7 +1,7 @@
-//! Launches the Storyline server: everything else is in the library.
+//! Launches the stand-alone Storyline server: everything else is in the library.
 
 #[rocket::launch]
 fn rocket() -> _ {
     storyline_rocket::init_logging();
-    storyline_rocket::build()
+    storyline_rocket::server()
 }

@@ -5,31 +5,31 @@
 //! year and still see a new version at once.
 
 /// One embedded file.
-pub struct Asset {
+pub(crate) struct Asset {
     /// Its name under `/static/` (fonts under `/static/fonts/`).
-    pub name: &'static str,
+    pub(crate) name: &'static str,
     /// Its media type.
-    pub media_type: &'static str,
+    pub(crate) media_type: &'static str,
     /// Its bytes.
-    pub body: &'static [u8],
+    pub(crate) body: &'static [u8],
 }
 
 /// The style sheet.
-pub const CSS: Asset = Asset {
+pub(crate) const CSS: Asset = Asset {
     name: "app.css",
     media_type: "text/css; charset=utf-8",
     body: include_bytes!("../../static/app.css"),
 };
 
 /// The script that makes the recording page live.
-pub const JS: Asset = Asset {
+pub(crate) const JS: Asset = Asset {
     name: "app.js",
     media_type: "text/javascript; charset=utf-8",
     body: include_bytes!("../../static/app.js"),
 };
 
 /// The site's icon.
-pub const ICON: Asset = Asset {
+pub(crate) const ICON: Asset = Asset {
     name: "icon.svg",
     media_type: "image/svg+xml",
     body: include_bytes!("../../static/icon.svg"),
@@ -37,7 +37,7 @@ pub const ICON: Asset = Asset {
 
 /// The display serif of the headings (Fraunces), the book serif of the text (Source Serif 4) and the sans of labels
 /// and buttons (Public Sans), Latin subsets from `@fontsource`, under the SIL Open Font License (`static/fonts/`).
-pub const FONTS: [Asset; 4] = [
+pub(crate) const FONTS: [Asset; 4] = [
     font(
         "fraunces-latin-400-normal.woff2",
         include_bytes!("../../static/fonts/fraunces-latin-400-normal.woff2"),
@@ -57,7 +57,7 @@ pub const FONTS: [Asset; 4] = [
 ];
 
 /// The fonts every page needs before its first text is drawn: the heading's and the body's.
-pub const PRELOAD: [&str; 2] = [FONTS[0].name, FONTS[1].name];
+pub(crate) const PRELOAD: [&str; 2] = [FONTS[0].name, FONTS[1].name];
 
 const fn font(name: &'static str, body: &'static [u8]) -> Asset {
     Asset {
@@ -68,7 +68,7 @@ const fn font(name: &'static str, body: &'static [u8]) -> Asset {
 }
 
 /// A font by its file name.
-pub fn font_named(name: &str) -> Option<&'static Asset> {
+pub(crate) fn font_named(name: &str) -> Option<&'static Asset> {
     FONTS.iter().find(|f| f.name == name)
 }
 
@@ -85,9 +85,9 @@ const fn fingerprint(bytes: &[u8]) -> u64 {
 }
 
 /// The fingerprint of the style sheet, for its URL.
-pub const CSS_VERSION: u64 = fingerprint(CSS.body);
+pub(crate) const CSS_VERSION: u64 = fingerprint(CSS.body);
 /// The fingerprint of the script, for its URL.
-pub const JS_VERSION: u64 = fingerprint(JS.body);
+pub(crate) const JS_VERSION: u64 = fingerprint(JS.body);
 
 #[cfg(test)]
 mod tests {

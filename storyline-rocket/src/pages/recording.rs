@@ -2,16 +2,18 @@
 
 use maud::{Markup, html};
 
-use super::words::{STEPS, is_final, words};
-use super::{Page, layout};
-use crate::waveform::Waveform;
+use storyline_core::recording::Status;
+
+use super::waveform::Waveform;
+use super::words::{STEPS, words};
+use super::{Links, Page, layout};
 
 /// What the recording page needs to know.
-pub struct RecordingView<'a> {
+pub(crate) struct RecordingView<'a> {
     /// The recording's id, as in its URL.
     pub id: &'a str,
-    /// Its status, a value of the contract in flow.md.
-    pub status: &'a str,
+    /// Its status.
+    pub status: Status,
     /// The number called, as the storyteller typed it.
     pub number: &'a str,
     /// The stored recording, once there is one.
@@ -19,7 +21,7 @@ pub struct RecordingView<'a> {
 }
 
 /// The stored recording, once there is one.
-pub struct AudioView {
+pub(crate) struct AudioView {
     /// Its length, in whole seconds.
     pub duration_secs: u64,
     /// When it was recorded, in words.
@@ -42,10 +44,11 @@ fn spoken(secs: u64) -> String {
 
 /// The recording page: live status while the call goes on, then the player, or what happened and what to do.
 /// `waveform` is the stored recording's shape, drawn above the player when there is one.
-pub fn recording(view: &RecordingView<'_>, waveform: Option<&Waveform>) -> Markup {
+pub(crate) fn recording(links: &Links, view: &RecordingView<'_>, waveform: Option<&Waveform>) -> Markup {
     let w = words(view.status, view.number);
-    let live = !is_final(view.status);
-    let audio_url = format!("/recording/{}/audio", view.id);
+    let live = !view.status.is_final();
+    let page_url = links.recording(view.id);
+    let audio_url = format!("{page_url}/audio");
     let download_url = format!("{audio_url}?download=1");
     // The player shows whole seconds cut down: say the same length (the stored length is rounded).
     let length = waveform.map_or_else(
@@ -53,14 +56,14 @@ pub fn recording(view: &RecordingView<'_>, waveform: Option<&Waveform>) -> Marku
         |w| w.duration().as_secs(),
     );
     let body = html! {
-        section.status #status data-id=(view.id) data-status=(view.status) aria-labelledby="status-heading" {
+        section.status #status data-id=(view.id) data-status=(view.status.as_str()) aria-labelledby="status-heading" {
             div.live #live aria-live="polite" aria-atomic="true" {
                 h1 #status-heading tabindex="-1" { (w.heading) }
                 p.lead #status-detail { (w.detail) }
             }
             div #status-more {
                 @if live {
-                    @let at = STEPS.iter().position(|(key, _)| *key == view.status).unwrap_or(0);
+                    @let at = STEPS.iter().position(|(key, _)| *key == view.status.as_str()).unwrap_or(0);
                     ol.steps aria-label="Progress of the call" {
                         @for (i, (key, label)) in STEPS.iter().enumerate() {
                             @if i == at {
@@ -74,7 +77,7 @@ pub fn recording(view: &RecordingView<'_>, waveform: Option<&Waveform>) -> Marku
                     }
                     p.help { "Keep this page open: it follows the call by itself." }
                 }
-                @if let (Some(audio), "complete") = (&view.audio, view.status) {
+                @if let (Some(audio), Status::Complete) = (&view.audio, view.status) {
                     figure.player {
                         @if let Some(wave) = waveform {
                             (drawing(wave, length))
@@ -90,18 +93,18 @@ pub fn recording(view: &RecordingView<'_>, waveform: Option<&Waveform>) -> Marku
                     p { a.button.secondary href=(download_url) download { "Download the recording" } }
                     h2 { "What happens next" }
                     p { "Your recording is saved to your story. Keep this page's link to listen again at any time, or download the file to keep a copy of your own." }
-                    p { a href="/" { "Record another story" } }
-                } @else if view.status == "complete" {
+                    p { a href=(links.home()) { "Record another story" } }
+                } @else if view.status == Status::Complete {
                     p.hint { "Your story is saved, but we can't play it right now. Please come back to this page in a few minutes." }
                 }
                 @if let Some(hint) = w.hint {
                     p.hint { (hint) }
                     p { "We called " strong { (view.number) } "." }
                     div.actions {
-                        form method="post" action={"/recording/" (view.id) "/retry"} {
+                        form method="post" action={(page_url) "/retry"} {
                             button type="submit" { "Call me again" }
                         }
-                        a.button.secondary href="/" { "Use a different number" }
+                        a.button.secondary href=(links.home()) { "Use a different number" }
                     }
                 }
             }
@@ -109,6 +112,7 @@ pub fn recording(view: &RecordingView<'_>, waveform: Option<&Waveform>) -> Marku
     };
     let title = format!("{} · Storyworth", w.heading);
     layout(
+        links,
         Page {
             title: &title,
             private: true,
@@ -145,7 +149,9 @@ mod tests {
     use super::*;
 
     fn page(status: &str, audio: bool) -> String {
+        let status: Status = status.parse().unwrap();
         recording(
+            &Links::new("/"),
             &RecordingView {
                 id: "abc",
                 status,
@@ -199,13 +205,13 @@ mod tests {
                 storyline_sandbox::media::SAMPLES[0].wav_file().to_vec(),
             ))
             .unwrap(),
-            crate::waveform::BARS,
+            crate::pages::waveform::BARS,
         )
         .unwrap();
         let html = drawing(&wave, 65).into_string();
         // SVG in HTML has no void elements: each bar must be closed, or the next is drawn inside it.
-        assert_eq!(html.matches("<rect").count(), crate::waveform::BARS);
-        assert_eq!(html.matches("</rect>").count(), crate::waveform::BARS);
+        assert_eq!(html.matches("<rect").count(), crate::pages::waveform::BARS);
+        assert_eq!(html.matches("</rect>").count(), crate::pages::waveform::BARS);
         assert!(html.contains(r#"role="img""#));
         assert!(html.contains("<title id=\"wave-title\">Waveform of your recording, 1 minute 5 seconds long. "));
         assert!(!html.contains("style"));

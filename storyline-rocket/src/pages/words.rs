@@ -1,6 +1,16 @@
-//! The words each status of a call is shown in: the same on the page, in the status JSON and in live events.
+//! Every word the storyteller reads: each status of a call (the same on the page, in the status JSON and in live
+//! events), and why a number cannot be called. The API gives host services the same words in its error messages.
+
+use storyline_core::phone::{NumberKind, PhoneError, Region};
+use storyline_core::recording::Status;
+
+use crate::abuse::{CrossSite, NumberRefused};
+use crate::store::Limit;
+use crate::story::{PlaceError, Refusal, Unavailable};
 
 /// What the page says for each status: a heading, what it means, and (for endings that are not a story) what to do.
+/// Host services that show a story's status can show these same words.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Words {
     /// What is happening, in a few words: the page's heading.
     pub heading: String,
@@ -10,9 +20,16 @@ pub struct Words {
     pub hint: Option<&'static str>,
 }
 
-/// Words a person uses for each status of the contract in flow.md.
-pub fn words(status: &str, number: &str) -> Words {
-    let (heading, detail, hint) = match status {
+/// The words a person reads for each status of the contract in flow.md; `number` is the number called, as typed.
+///
+/// ```
+/// use storyline_core::recording::Status;
+/// let w = storyline_rocket::words(Status::NoAnswer, "917-555-2368");
+/// assert_eq!(w.heading, "We couldn't reach you");
+/// assert!(w.hint.is_some());
+/// ```
+pub fn words(status: Status, number: &str) -> Words {
+    let (heading, detail, hint) = match status.as_str() {
         "calling" => (
             format!("Calling {number}…"),
             "Your phone will ring in a moment. If many people are recording right now, you may wait in a short queue. Keep this page open.",
@@ -86,7 +103,7 @@ pub fn words(status: &str, number: &str) -> Words {
 }
 
 /// The steps of a call, as the recording page shows them.
-pub(super) const STEPS: [(&str, &str); 5] = [
+pub(crate) const STEPS: [(&str, &str); 5] = [
     ("calling", "Calling"),
     ("ringing", "Ringing"),
     ("in_progress", "Connected"),
@@ -94,10 +111,146 @@ pub(super) const STEPS: [(&str, &str); 5] = [
     ("processing", "Saving"),
 ];
 
-/// Whether a status is an ending.
-pub fn is_final(status: &str) -> bool {
-    !matches!(
-        status,
-        "calling" | "ringing" | "in_progress" | "recording" | "processing"
-    )
+/// Why a number is refused, with the countries that are allowed.
+pub(crate) fn number_refused(refused: &NumberRefused, allowed: &[Region]) -> String {
+    const OWN_PHONE: &str = "Please give the number of your own phone, mobile or landline.";
+    match refused {
+        NumberRefused::Country(_) => format!(
+            "We can't call numbers in that country. We can call numbers in {}.",
+            country_list(allowed)
+        ),
+        NumberRefused::Kind(NumberKind::PremiumRate) => {
+            format!("That's a premium-rate number, which costs extra to call. {OWN_PHONE}")
+        }
+        NumberRefused::Kind(NumberKind::SharedCost) => {
+            format!("That's a shared-cost number, which costs extra to call. {OWN_PHONE}")
+        }
+        NumberRefused::Kind(NumberKind::TollFree) => {
+            format!("That's a toll-free number, which usually reaches a business. {OWN_PHONE}")
+        }
+        NumberRefused::Kind(NumberKind::Pager) => format!("That's a pager number. {OWN_PHONE}"),
+        NumberRefused::Kind(NumberKind::Voicemail) => {
+            format!("That number reaches a voicemail service. {OWN_PHONE}")
+        }
+        NumberRefused::Kind(NumberKind::Personal | NumberKind::Uan) => {
+            format!("That number forwards to other lines, so we can't be sure who answers. {OWN_PHONE}")
+        }
+        NumberRefused::Kind(_) => format!("We can't call that kind of number. {OWN_PHONE}"),
+    }
+}
+
+/// "the United States and Canada".
+fn country_list(allowed: &[Region]) -> String {
+    let names: Vec<&str> = allowed
+        .iter()
+        .map(|r| match r.as_str() {
+            "US" => "the United States",
+            "CA" => "Canada",
+            "GB" => "the United Kingdom",
+            "AU" => "Australia",
+            "NZ" => "New Zealand",
+            "IE" => "Ireland",
+            other => other,
+        })
+        .collect();
+    match names.as_slice() {
+        [] => "no country".to_owned(),
+        [one] => (*one).to_owned(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
+/// Words for a number the form cannot read.
+pub(crate) fn phone_error(e: &PhoneError) -> &'static str {
+    match e {
+        PhoneError::Empty => "Please type your phone number, for example 917-555-2368.",
+        PhoneError::Extension => "We can't dial extensions. Please give a number that rings your phone directly.",
+        PhoneError::InvalidForRegion { .. } => {
+            "That number doesn't look complete. Please check it, including the area code, and try again."
+        }
+        PhoneError::UnknownCountryCode => {
+            "That country code doesn't exist. Check the digits after the + sign, or leave the + out for a US number."
+        }
+        _ => "That doesn't look like a phone number. Please type it like this: 917-555-2368.",
+    }
+}
+
+/// Why a call was not placed.
+pub(crate) fn place_error(e: &PlaceError) -> &'static str {
+    match e {
+        PlaceError::Refused(Refusal::CannotBeCalled) => {
+            "Our phone service says this number can't be called. Please check it and try again."
+        }
+        PlaceError::Refused(Refusal::Country) => {
+            "We can't call numbers in that country yet. Please use a US or Canadian number."
+        }
+        PlaceError::Refused(Refusal::Unverified) => {
+            "This number hasn't been verified with our phone service yet, so we can't call it."
+        }
+        PlaceError::Refused(Refusal::OptedOut) => "This number has asked not to receive our calls.",
+        PlaceError::Limited(limit) => self::limit(*limit),
+        PlaceError::Unavailable(Unavailable::Busy) => {
+            "We're placing a lot of calls right now. Please try again in a minute."
+        }
+        PlaceError::Unavailable(Unavailable::Unreachable) => {
+            "We couldn't reach our phone service just now. Nothing was charged; please try again in a minute."
+        }
+        PlaceError::Unavailable(Unavailable::NotConfirmed) => {
+            "Our phone service did not confirm the call. Please try again in a minute."
+        }
+        PlaceError::Internal(_) => {
+            "Something went wrong on our side and we could not call you. Please try again in a minute."
+        }
+    }
+}
+
+/// A number or a client reached its hourly limit.
+pub(crate) fn limit(limit: Limit) -> &'static str {
+    match limit {
+        Limit::Number => {
+            "We've called this number several times in the last hour. Please wait a little before trying again."
+        }
+        Limit::Address => {
+            "We've placed a lot of calls from your connection in the last hour. Please wait a little before trying again."
+        }
+    }
+}
+
+/// The form was posted from another site.
+pub(crate) fn cross_site(_: &CrossSite) -> &'static str {
+    "For your safety, this form only works from Storyline's own page. Please type your number here and try again."
+}
+
+/// The form's body was more than a phone number.
+pub(crate) const TOO_LARGE: &str = "That was more than a phone number. Please type just your number.";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NORTH_AMERICA: [Region; 2] = [Region::US, Region::CA];
+
+    #[test]
+    fn words_name_the_allowed_countries_and_the_kind_of_line() {
+        let country = number_refused(&NumberRefused::Country(Some(Region::GB)), &NORTH_AMERICA);
+        assert!(country.contains("the United States and Canada"), "{country}");
+        let premium = number_refused(&NumberRefused::Kind(NumberKind::PremiumRate), &NORTH_AMERICA);
+        assert!(premium.contains("premium-rate"), "{premium}");
+        assert_eq!(
+            country_list(&[Region::US, Region::CA, Region::GB]),
+            "the United States, Canada and the United Kingdom"
+        );
+    }
+
+    #[test]
+    fn every_status_has_words_and_every_ending_a_next_step() {
+        for status in Status::ALL {
+            let w = words(status, "917-555-2368");
+            assert!(!w.heading.is_empty() && !w.detail.is_empty(), "{status}");
+            assert_ne!(w.heading, "Something went wrong", "{status} has its own words");
+            if status.is_final() && status != Status::Complete {
+                assert!(w.hint.is_some(), "{status} says what to do next");
+            }
+        }
+    }
 }

@@ -1,0 +1,90 @@
+//! How many calls one number receives, and one client asks for, in an hour: counted from the recordings table, so the
+//! limits hold across restarts, and checked in the same statement that inserts the recording, so concurrent requests
+//! cannot slip past them together.
+
+use std::net::IpAddr;
+
+use crate::store::{InsertError, NewRecording, Store};
+
+/// The client a request comes from, as the limits count it: Rocket's client IP (the `ROCKET_IP_HEADER` header when
+/// present, else the peer address), with an IPv6 address reduced to its /64 network, which one subscriber holds whole.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ClientAddress(String);
+
+impl ClientAddress {
+    /// The stored form: a dotted IPv4 address, or an IPv6 /64 network such as `2001:db8:1:2::/64`.
+    pub(crate) fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<IpAddr> for ClientAddress {
+    fn from(ip: IpAddr) -> Self {
+        match ip {
+            IpAddr::V4(v4) => ClientAddress(v4.to_string()),
+            IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+                Some(v4) => ClientAddress(v4.to_string()),
+                None => {
+                    let network = u128::from(v6) & (u128::MAX << 64);
+                    ClientAddress(format!("{}/64", std::net::Ipv6Addr::from(network)))
+                }
+            },
+        }
+    }
+}
+
+/// The hourly limits; 0 turns one off.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Limits {
+    /// Calls to one number.
+    pub per_number: u32,
+    /// Calls asked for by one client address.
+    pub per_address: u32,
+}
+
+impl Limits {
+    /// Creates a new recording (with the client's address) unless the number or the address already had its share of
+    /// calls in the last hour. A recording whose call Twilio refused is deleted and so does not count.
+    pub(crate) async fn insert(
+        &self,
+        store: &Store,
+        new: &NewRecording,
+        address: Option<&ClientAddress>,
+    ) -> Result<(), InsertError> {
+        store
+            .insert_within_limits(
+                new,
+                address.map(ClientAddress::as_str),
+                self.per_number,
+                self.per_address,
+            )
+            .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ipv4_addresses_count_alone() {
+        let a: IpAddr = "203.0.113.7".parse().expect("an address");
+        assert_eq!(ClientAddress::from(a).as_str(), "203.0.113.7");
+    }
+
+    #[test]
+    fn ipv6_addresses_count_by_their_64_network() {
+        let a: IpAddr = "2001:db8:1:2:aaaa::1".parse().expect("an address");
+        let b: IpAddr = "2001:db8:1:2:ffff:1:2:3".parse().expect("an address");
+        let c: IpAddr = "2001:db8:1:3::1".parse().expect("an address");
+        assert_eq!(ClientAddress::from(a).as_str(), "2001:db8:1:2::/64");
+        assert_eq!(ClientAddress::from(a), ClientAddress::from(b));
+        assert_ne!(ClientAddress::from(a), ClientAddress::from(c));
+    }
+
+    #[test]
+    fn ipv4_mapped_ipv6_counts_as_the_ipv4_address() {
+        let a: IpAddr = "::ffff:203.0.113.7".parse().expect("an address");
+        assert_eq!(ClientAddress::from(a).as_str(), "203.0.113.7");
+    }
+}

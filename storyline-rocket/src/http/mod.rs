@@ -1,0 +1,176 @@
+//! Storyline's HTTP side: the storyteller's pages ([`pages`]), Twilio's webhooks ([`webhooks`]), the API for host
+//! services ([`api`]), the static assets, the guards that hand handlers valid values ([`guards`]), Storyline's own
+//! catchers, and the security headers of its answers.
+
+mod api;
+mod assets;
+mod audio;
+mod guards;
+mod pages;
+mod webhooks;
+
+use rocket::http::{ContentType, Status};
+use rocket::request::Request;
+use rocket::response::content::RawHtml;
+use rocket::serde::json::{Json, Value, json};
+use rocket::{Catcher, Response, Route, catch, catchers};
+
+use crate::app::App;
+use crate::pages::Links;
+use crate::story::StoryError;
+
+/// Every route, relative to the mount path. The robots file only makes sense at the site's root.
+pub(crate) fn routes(links: &Links) -> Vec<Route> {
+    let mut r = pages::routes();
+    r.extend(webhooks::routes());
+    r.extend(api::routes());
+    r.extend(assets::routes(links.base().is_empty()));
+    r
+}
+
+/// Storyline's catchers, registered at the mount path: the host's own catchers keep the rest of its site.
+pub(crate) fn catchers() -> Vec<Catcher> {
+    catchers![
+        not_found,
+        unprocessable,
+        server_error,
+        forbidden,
+        too_large,
+        bad_request
+    ]
+}
+
+/// The links of the Storyline that is answering.
+fn links(req: &Request<'_>) -> Links {
+    req.rocket()
+        .state::<App>()
+        .map_or_else(|| Links::new("/"), |app| app.links.clone())
+}
+
+/// The path below Storyline's mount point.
+fn relative_path(req: &Request<'_>) -> String {
+    let path = req.uri().path().as_str().to_owned();
+    let links = links(req);
+    path.strip_prefix(links.base()).map_or(path.clone(), str::to_owned)
+}
+
+fn wants_json(req: &Request<'_>) -> bool {
+    req.uri().path().ends_with("/status")
+        || req
+            .headers()
+            .get_one("Accept")
+            .is_some_and(|a| a.contains("application/json") && !a.contains("text/html"))
+}
+
+/// The story flow's errors as HTTP statuses.
+pub(crate) fn status_of(e: &StoryError) -> Status {
+    match e {
+        StoryError::NotFound => Status::NotFound,
+        StoryError::BadWebhook(_) => Status::BadRequest,
+        StoryError::Store(err) => {
+            tracing::error!("storage error: {err}");
+            Status::InternalServerError
+        }
+    }
+}
+
+/// Not found: a friendly page for people, JSON for the status route and the API.
+#[catch(404)]
+fn not_found(req: &Request<'_>) -> Result<Json<Value>, RawHtml<String>> {
+    if relative_path(req).starts_with("/api/") {
+        Ok(Json(api::error_body("not_found", "There is nothing at this address.")))
+    } else if wants_json(req) {
+        Ok(Json(
+            json!({"error": "not_found", "message": "No recording with this id."}),
+        ))
+    } else {
+        Err(RawHtml(crate::pages::not_found(&links(req)).into_string()))
+    }
+}
+
+/// Rocket answers 422 when a path parameter does not parse: a malformed recording id is simply a recording that
+/// does not exist, so it gets the same friendly 404.
+#[catch(422)]
+fn unprocessable(req: &Request<'_>) -> (Status, Result<Json<Value>, RawHtml<String>>) {
+    let path = relative_path(req);
+    if path.starts_with("/recording/") || path.starts_with("/api/v1/stories/") {
+        (Status::NotFound, not_found(req))
+    } else {
+        (
+            Status::UnprocessableEntity,
+            Err(RawHtml(crate::pages::server_error(&links(req)).into_string())),
+        )
+    }
+}
+
+#[catch(400)]
+fn bad_request() -> &'static str {
+    "Bad request"
+}
+
+#[catch(403)]
+fn forbidden() -> &'static str {
+    "Forbidden"
+}
+
+#[catch(413)]
+fn too_large() -> &'static str {
+    "Payload too large"
+}
+
+#[catch(500)]
+fn server_error(req: &Request<'_>) -> RawHtml<String> {
+    RawHtml(crate::pages::server_error(&links(req)).into_string())
+}
+
+/// Whether a request is Storyline's: under its mount path (segment by segment: `/stories` is not `/storyteller`).
+pub(crate) fn is_ours(links: &Links, path: &str) -> bool {
+    let base = links.base();
+    base.is_empty() || path == base || path.strip_prefix(base).is_some_and(|rest| rest.starts_with('/'))
+}
+
+/// Security headers on Storyline's answers: a CSP with no inline script, no framing, no referrer for other sites, no
+/// sniffing, and HSTS when the configured public URL is `https`. A host's own routes keep the host's headers.
+pub(crate) fn security_headers(app: &App, req: &Request<'_>, res: &mut Response<'_>) {
+    if !is_ours(&app.links, req.uri().path().as_str()) {
+        return;
+    }
+    res.set_raw_header(
+        "Content-Security-Policy",
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; media-src 'self'; \
+         connect-src 'self'; font-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'",
+    );
+    res.set_raw_header("X-Frame-Options", "DENY");
+    res.set_raw_header("X-Content-Type-Options", "nosniff");
+    // Other sites never learn a recording's URL; the site's own form posts keep their `Origin`, which the cross-site
+    // check reads (`no-referrer` would turn it into `Origin: null`).
+    res.set_raw_header("Referrer-Policy", "same-origin");
+    // Only the configured public URL says whether browsers reach us over HTTPS: a request header could be forged,
+    // and HSTS sent over plain HTTP would be ignored anyway.
+    if app
+        .public_url()
+        .get(..8)
+        .is_some_and(|s| s.eq_ignore_ascii_case("https://"))
+    {
+        res.set_raw_header("Strict-Transport-Security", "max-age=31536000");
+    }
+    if res.status() == Status::NotFound && res.content_type().is_none() {
+        res.set_header(ContentType::HTML);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_paths_under_the_mount_point_are_storylines() {
+        let links = Links::new("/stories");
+        assert!(is_ours(&links, "/stories"));
+        assert!(is_ours(&links, "/stories/recording/x"));
+        assert!(!is_ours(&links, "/storyteller"));
+        assert!(!is_ours(&links, "/"));
+        assert!(!is_ours(&links, "/about"));
+        assert!(is_ours(&Links::new("/"), "/anything"));
+    }
+}

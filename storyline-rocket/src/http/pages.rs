@@ -1,0 +1,257 @@
+//! The storyteller's pages: the form, the live recording page, its status (JSON and server-sent events), and the audio.
+
+use rocket::data::ToByteUnit;
+use rocket::http::{ContentType, Status};
+use rocket::response::Redirect;
+use rocket::response::content::RawHtml;
+use rocket::response::stream::{Event, EventStream};
+use rocket::serde::json::{Json, Value, json};
+use rocket::{Data, Route, Shutdown, State, get, post, routes};
+use storyline_core::recording::Status as StoryStatus;
+use tracing::Instrument as _;
+
+use super::audio::{AudioFile, RangeHeader};
+use super::guards::{Id, SameOrigin};
+use super::status_of;
+use crate::abuse::{ClientAddress, CrossSite};
+use crate::app::App;
+use crate::pages::waveform::Waveform;
+use crate::pages::{self, AudioView, RecordingView, words};
+use crate::story::{self, PlaceError, StartError, StartRequest, View};
+
+pub(super) fn routes() -> Vec<Route> {
+    routes![landing, start, recording, status, events, audio, retry]
+}
+
+type Page = RawHtml<String>;
+
+#[get("/")]
+fn landing(app: &State<App>) -> Page {
+    RawHtml(pages::landing(&app.links, "", None).into_string())
+}
+
+/// The form's `tel` field (other fields are ignored).
+async fn read_tel(data: Data<'_>) -> Option<String> {
+    let body = data.open(16.kibibytes()).into_bytes().await.ok()?;
+    if !body.is_complete() {
+        return None;
+    }
+    // Bytes that are not UTF-8 read as replacement characters, as percent-encoded ones do: not a number, not an error.
+    let body = String::from_utf8_lossy(&body);
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(&body).ok()?;
+    Some(
+        pairs
+            .into_iter()
+            .find(|(k, _)| k == "tel")
+            .map(|(_, v)| v)
+            .unwrap_or_default(),
+    )
+}
+
+fn form_error(app: &App, status: Status, typed: &str, message: &str) -> (Status, Page) {
+    (
+        status,
+        RawHtml(pages::landing(&app.links, typed, Some(message)).into_string()),
+    )
+}
+
+/// The landing form again, with what went wrong and the number as typed.
+fn start_refused(app: &App, typed: &str, e: &StartError) -> (Status, Page) {
+    match e {
+        StartError::BadNumber(e) => form_error(app, Status::UnprocessableEntity, typed, words::phone_error(e)),
+        StartError::NumberRefused(e) => form_error(
+            app,
+            Status::UnprocessableEntity,
+            typed,
+            &words::number_refused(e, app.guard.allowed_countries()),
+        ),
+        StartError::Place(e) => {
+            let status = match e {
+                PlaceError::Refused(_) => Status::UnprocessableEntity,
+                PlaceError::Limited(_) => Status::TooManyRequests,
+                PlaceError::Unavailable(_) => Status::ServiceUnavailable,
+                PlaceError::Internal(err) => {
+                    tracing::error!("placing a call failed: {err}");
+                    Status::InternalServerError
+                }
+            };
+            form_error(app, status, typed, words::place_error(e))
+        }
+    }
+}
+
+#[post("/", data = "<data>")]
+async fn start(
+    app: &State<App>,
+    origin: Result<SameOrigin, CrossSite>,
+    address: Option<ClientAddress>,
+    data: Data<'_>,
+) -> Result<Redirect, (Status, Page)> {
+    async move {
+        origin.map_err(|e| form_error(app, Status::Forbidden, "", words::cross_site(&e)))?;
+        let Some(typed) = read_tel(data).await else {
+            return Err(form_error(app, Status::PayloadTooLarge, "", words::TOO_LARGE));
+        };
+        let request = StartRequest {
+            typed: &typed,
+            address: address.as_ref(),
+            reference: None,
+            prompt: None,
+        };
+        match story::start(app, request).await {
+            Ok(id) => Ok(Redirect::to(app.links.recording(id.as_str()))),
+            Err(e) => Err(start_refused(app, typed.trim(), &e)),
+        }
+    }
+    .instrument(tracing::info_span!("request", route = "start"))
+    .await
+}
+
+/// What the recording page renders.
+fn page_view(view: &View) -> RecordingView<'_> {
+    RecordingView {
+        id: view.id.as_str(),
+        status: view.status,
+        number: &view.phone_display,
+        audio: view.stored.as_ref().map(|s| AudioView {
+            duration_secs: s.duration.as_secs_f64().round() as u64,
+            recorded_at: s.recorded_at.clone(),
+        }),
+    }
+}
+
+/// The status JSON: the contract of `GET /recording/:id/status`.
+fn status_json(app: &App, view: &View) -> Value {
+    let w = words(view.status, &view.phone_display);
+    let mut v = json!({
+        "status": view.status.as_str(),
+        "heading": w.heading,
+        "detail": w.detail,
+        "final": view.status.is_final(),
+    });
+    if let (Some(s), StoryStatus::Complete) = (&view.stored, view.status) {
+        v["audio_url"] = json!(app.links.path(&format!("/recording/{}/audio", view.id)));
+        v["duration_secs"] = json!(s.duration.as_secs_f64());
+        v["recorded_at"] = json!(s.recorded_at);
+    }
+    v
+}
+
+async fn load(app: &App, id: &Id) -> Result<View, Status> {
+    story::view(app, &id.0)
+        .await
+        .map_err(|e| status_of(&e))?
+        .ok_or(Status::NotFound)
+}
+
+#[get("/recording/<id>")]
+async fn recording(app: &State<App>, id: Id) -> Result<Page, Status> {
+    let span = id.span("recording");
+    async move {
+        let view = load(app, &id).await?;
+        let waveform = match (&view.stored, view.status) {
+            (Some(s), StoryStatus::Complete) => Waveform::load(app.audio.path(&s.file)).await,
+            _ => None,
+        };
+        Ok(RawHtml(
+            pages::recording(&app.links, &page_view(&view), waveform.as_ref()).into_string(),
+        ))
+    }
+    .instrument(span)
+    .await
+}
+
+#[get("/recording/<id>/status")]
+async fn status(app: &State<App>, id: Id) -> Result<Json<Value>, Status> {
+    let span = id.span("status");
+    async move { Ok(Json(status_json(app, &load(app, &id).await?))) }
+        .instrument(span)
+        .await
+}
+
+#[get("/recording/<id>/events")]
+async fn events(app: &State<App>, id: Id, mut shutdown: Shutdown) -> Result<EventStream![], Status> {
+    let first = load(app, &id).await?;
+    let mut rx = app.changes.subscribe();
+    let app = app.inner().clone();
+    let id = id.0;
+    Ok(EventStream! {
+        let mut last = first.status;
+        yield Event::json(&status_json(&app, &first)).event("status");
+        if !last.is_final() {
+            loop {
+                let change = rocket::tokio::select! {
+                    c = rx.recv() => c,
+                    _ = &mut shutdown => break,
+                };
+                match change {
+                    Ok(c) if c.id != id => continue,
+                    // Missed messages: read the current state instead.
+                    Ok(_) | Err(rocket::tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                    Err(_) => break,
+                }
+                let Ok(Some(view)) = story::view(&app, &id).await else { break };
+                if view.status != last {
+                    last = view.status;
+                    yield Event::json(&status_json(&app, &view)).event("status");
+                }
+                if last.is_final() {
+                    break;
+                }
+            }
+        }
+    }
+    .heartbeat(std::time::Duration::from_secs(15)))
+}
+
+#[get("/recording/<id>/audio?<download>")]
+async fn audio(app: &State<App>, id: Id, download: Option<u8>, range: RangeHeader) -> Result<AudioFile, Status> {
+    let span = id.span("audio");
+    async move {
+        let view = load(app, &id).await?;
+        let stored = view.stored.as_ref().ok_or(Status::NotFound)?;
+        let file = AudioFile::open(&app.audio.path(&stored.file), ContentType::new("audio", "wav"), &range)
+            .await
+            .map_err(|_| Status::NotFound)?;
+        Ok(if download.is_some() {
+            file.download_as(format!("story-{}.wav", stored.recorded_on))
+        } else {
+            file
+        })
+    }
+    .instrument(span)
+    .await
+}
+
+#[post("/recording/<id>/retry")]
+async fn retry(
+    app: &State<App>,
+    id: Id,
+    origin: Result<SameOrigin, CrossSite>,
+    address: Option<ClientAddress>,
+) -> Result<Redirect, (Status, Page)> {
+    let span = id.span("retry");
+    async move {
+        let server_error = || {
+            (
+                Status::InternalServerError,
+                RawHtml(pages::server_error(&app.links).into_string()),
+            )
+        };
+        origin.map_err(|e| form_error(app, Status::Forbidden, "", words::cross_site(&e)))?;
+        let view = story::view(app, &id.0)
+            .await
+            .map_err(|e| (status_of(&e), server_error().1))?
+            .ok_or((Status::NotFound, RawHtml(pages::not_found(&app.links).into_string())))?;
+        match story::start_again(app, &view.row, address.as_ref()).await {
+            Ok(new) => Ok(Redirect::to(app.links.recording(new.as_str()))),
+            Err(StartError::Place(PlaceError::Internal(e))) => {
+                tracing::error!("placing a call again failed: {e}");
+                Err(server_error())
+            }
+            Err(e) => Err(start_refused(app, &view.phone_display, &e)),
+        }
+    }
+    .instrument(span)
+    .await
+}

@@ -1,0 +1,84 @@
+//! Copying a finished recording from Twilio into storage: streamed to a temporary file, checked, renamed into place,
+//! and the outcome reported to the state machine (which schedules any retry).
+
+use storyline_core::client::MediaFormat;
+use storyline_core::recording::{Event, StoredMedia};
+use storyline_core::{RecordingId, RecordingSid};
+use tokio::io::AsyncWriteExt as _;
+
+use super::Outcome;
+use crate::app::App;
+use crate::store::check_wav;
+use crate::story;
+
+/// Four hours of 16-bit 8 kHz mono (Twilio's longest `<Record>`), with room to spare.
+const MAX_MEDIA_BYTES: u64 = 512 * 1024 * 1024;
+
+/// Copies the recording and reports the outcome. The job itself is done once the outcome is recorded: retries are
+/// the state machine's to schedule.
+pub(super) async fn copy(
+    app: &App,
+    id: &RecordingId,
+    recording_sid: &RecordingSid,
+    media_url: Option<&str>,
+    attempt: u32,
+) -> Outcome {
+    let event = match download(app, id, recording_sid, media_url).await {
+        Ok(media) => Event::MediaStored {
+            recording_sid: recording_sid.clone(),
+            media,
+        },
+        Err((retryable, reason)) => {
+            tracing::warn!(attempt, "storing the recording failed: {reason}");
+            Event::StorageFailed {
+                recording_sid: recording_sid.clone(),
+                attempt,
+                retryable,
+                reason,
+            }
+        }
+    };
+    match story::apply(app, id, event).await {
+        Ok(_) => Outcome::Done,
+        Err(e) => Outcome::Retry(format!("saving the outcome failed: {e}")),
+    }
+}
+
+async fn download(
+    app: &App,
+    id: &RecordingId,
+    recording_sid: &RecordingSid,
+    media_url: Option<&str>,
+) -> Result<StoredMedia, (bool, String)> {
+    let request = match media_url {
+        Some(url) => app.twilio.download_media(url, MediaFormat::Wav),
+        None => app.twilio.download_recording(recording_sid, MediaFormat::Wav),
+    };
+    // A 404 right after the callback is ordinary (the file is still being processed): retryable, like any failure of
+    // Twilio or the network. Only a file that is not audio is not.
+    let mut stream = request.send().await.map_err(|e| (true, e.to_string()))?;
+    let file_name = format!("{id}.wav");
+    let part = app.audio.path(&format!("{id}.wav.part"));
+    let mut file = tokio::fs::File::create(&part)
+        .await
+        .map_err(|e| (true, e.to_string()))?;
+    let mut size = 0u64;
+    while let Some(chunk) = stream.next_chunk().await.map_err(|e| (true, e.to_string()))? {
+        size += chunk.len() as u64;
+        if size > MAX_MEDIA_BYTES {
+            return Err((false, format!("the recording is larger than {MAX_MEDIA_BYTES} bytes")));
+        }
+        file.write_all(&chunk).await.map_err(|e| (true, e.to_string()))?;
+    }
+    file.sync_all().await.map_err(|e| (true, e.to_string()))?;
+    drop(file);
+    let checked = check_wav(&part).map_err(|e| (false, e))?;
+    tokio::fs::rename(&part, app.audio.path(&file_name))
+        .await
+        .map_err(|e| (true, e.to_string()))?;
+    Ok(StoredMedia {
+        path: file_name,
+        size_bytes: size,
+        duration_secs: Some(u32::try_from(checked.as_secs()).unwrap_or(u32::MAX)),
+    })
+}

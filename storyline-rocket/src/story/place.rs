@@ -1,0 +1,238 @@
+//! Placing a story's call: the number checked, the recording created within the limits, the call paced to the
+//! account's rate, and Twilio asked to call.
+
+use std::time::Duration;
+
+use storyline_core::client::{CallEvent, CallbackMethod, MachineDetection};
+use storyline_core::phone::PhoneError;
+use storyline_core::recording::{Event, Status};
+use storyline_core::{CallSid, PhoneNumber, RecordingId};
+
+use super::apply;
+use crate::abuse::{self, ClientAddress, NumberRefused};
+use crate::app::App;
+use crate::store::{InsertError, Limit, NewRecording, StoredRecording};
+
+/// Why Twilio refused to call a number: the storyteller can fix it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Refusal {
+    /// The number cannot be called (invalid, unreachable).
+    CannotBeCalled,
+    /// The account may not call that country.
+    Country,
+    /// A trial account may call only verified numbers.
+    Unverified,
+    /// The number asked not to be called.
+    OptedOut,
+}
+
+/// Why a call cannot be placed now: try again later.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Unavailable {
+    /// Too many calls are waiting their turn, or Twilio says too many requests.
+    Busy,
+    /// Twilio is unreachable or failing.
+    Unreachable,
+    /// Twilio accepted the call without naming it.
+    NotConfirmed,
+}
+
+/// Why a call could not be placed.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum PlaceError {
+    /// Twilio refused this number.
+    #[error("twilio refused the number: {0:?}")]
+    Refused(Refusal),
+    /// The number or the client reached its hourly limit of calls.
+    #[error("the {0:?} limit is reached")]
+    Limited(Limit),
+    /// Try again later.
+    #[error("calls cannot be placed now: {0:?}")]
+    Unavailable(Unavailable),
+    /// Our side failed.
+    #[error("{0}")]
+    Internal(String),
+}
+
+/// Why a story was not started.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum StartError {
+    /// What was typed is not a phone number.
+    #[error("not a phone number: {0}")]
+    BadNumber(PhoneError),
+    /// The number is one we never call.
+    #[error("{0}")]
+    NumberRefused(NumberRefused),
+    /// The call could not be placed.
+    #[error(transparent)]
+    Place(#[from] PlaceError),
+}
+
+/// What a new story starts from.
+pub(crate) struct StartRequest<'a> {
+    /// The number, as typed.
+    pub typed: &'a str,
+    pub address: Option<&'a ClientAddress>,
+    pub reference: Option<String>,
+    pub prompt: Option<String>,
+}
+
+/// Starts a story: reads and checks the number, then places the call ([`place_call`]).
+pub(crate) async fn start(app: &App, request: StartRequest<'_>) -> Result<RecordingId, StartError> {
+    let typed = request.typed.trim();
+    let number = PhoneNumber::parse(typed, app.region).map_err(StartError::BadNumber)?;
+    let display = display_number(&number, typed);
+    start_number(app, number, display, request).await
+}
+
+/// Calls the number of an earlier story again, for the storyteller who asks (the rules apply again: they may have
+/// changed since).
+pub(crate) async fn start_again(
+    app: &App,
+    earlier: &StoredRecording,
+    address: Option<&ClientAddress>,
+) -> Result<RecordingId, StartError> {
+    let request = StartRequest {
+        typed: &earlier.phone_display,
+        address,
+        reference: earlier.reference.clone(),
+        prompt: earlier.prompt.clone(),
+    };
+    start_number(app, earlier.phone.clone(), earlier.phone_display.clone(), request).await
+}
+
+async fn start_number(
+    app: &App,
+    number: PhoneNumber,
+    display: String,
+    request: StartRequest<'_>,
+) -> Result<RecordingId, StartError> {
+    app.guard.check_number(&number).map_err(StartError::NumberRefused)?;
+    let new = NewRecording {
+        id: RecordingId::random().map_err(|e| PlaceError::Internal(e.to_string()))?,
+        phone_display: display,
+        phone: number,
+        reference: request.reference,
+        prompt: request.prompt,
+    };
+    Ok(place_call(app, new, request.address).await?)
+}
+
+/// Creates the recording (within the hourly limits), waits for the call's turn, asks Twilio to call, and returns the
+/// recording's id. If Twilio refuses while the storyteller waits, nothing is kept. A call whose turn is more than
+/// [`abuse::HOLD_FORM_AT_MOST`] away is placed in the background instead, and the id returned at once: the recording
+/// stays `calling` until then, and a refusal then ends it as `failed`.
+async fn place_call(app: &App, new: NewRecording, address: Option<&ClientAddress>) -> Result<RecordingId, PlaceError> {
+    let id = new.id.clone();
+    match app.guard.limits.insert(&app.store, &new, address).await {
+        Ok(()) => {}
+        Err(InsertError::Limited(limit)) => {
+            tracing::info!(?limit, "refused a call over the hourly limit");
+            return Err(PlaceError::Limited(limit));
+        }
+        Err(e) => return Err(PlaceError::Internal(e.to_string())),
+    }
+
+    let Some(turn) = app.guard.pacer.reserve(abuse::QUEUE_AT_MOST) else {
+        let _ = app.store.delete_unplaced(&id).await;
+        tracing::warn!("refused a call: the queue of calls waiting their turn is full");
+        return Err(PlaceError::Unavailable(Unavailable::Busy));
+    };
+    let number = new.phone;
+    if turn.wait_time() > abuse::HOLD_FORM_AT_MOST {
+        let (app, queued) = (app.clone(), id.clone());
+        tokio::spawn(async move {
+            let id = queued;
+            turn.wait().await;
+            // Ended while it waited (the reconciler ends recordings whose call seems lost): it must not ring now.
+            match app.store.get(&id).await {
+                Ok(Some(r)) if r.recording.status() == Status::Calling && r.call_sid.is_none() => {}
+                _ => {
+                    tracing::warn!(recording = %id.log_tag(), "a queued call was not placed: its recording ended while it waited");
+                    return;
+                }
+            }
+            let event = match send_call(&app, &id, &number).await {
+                Ok(call_sid) => Event::CallPlaced { call_sid },
+                Err((code, refusal)) => Event::CallRejected {
+                    code,
+                    message: refusal.to_string(),
+                },
+            };
+            if let Err(e) = apply(&app, &id, event).await {
+                tracing::error!(recording = %id.log_tag(), "saving a queued call's placement failed: {e}");
+            }
+        });
+        return Ok(id);
+    }
+    turn.wait().await;
+    match send_call(app, &id, &number).await {
+        Ok(call_sid) => {
+            apply(app, &id, Event::CallPlaced { call_sid })
+                .await
+                .map_err(|e| PlaceError::Internal(format!("saving the placed call failed: {e}")))?;
+            Ok(id)
+        }
+        Err((_, refusal)) => {
+            let _ = app.store.delete_unplaced(&id).await;
+            Err(refusal)
+        }
+    }
+}
+
+/// Asks Twilio to place a recording's call. A refusal comes with Twilio's error code, when it gave one.
+async fn send_call(app: &App, id: &RecordingId, number: &PhoneNumber) -> Result<CallSid, (Option<u32>, PlaceError)> {
+    let s = &app.settings;
+    let result = app
+        .twilio
+        .create_call(number.e164(), &app.from_number)
+        .url(app.webhook_url(id, "call_started"))
+        .method(CallbackMethod::Post)
+        .status_callback(app.webhook_url(id, "call_status"))
+        .status_callback_events([
+            CallEvent::Initiated,
+            CallEvent::Ringing,
+            CallEvent::Answered,
+            CallEvent::Completed,
+        ])
+        .machine_detection(MachineDetection::Enable)
+        .timeout(Duration::from_secs(u64::from(s.ring_seconds)))
+        .time_limit(Duration::from_secs(u64::from(s.max_story_seconds) + 600))
+        .send()
+        .await;
+    match result {
+        Ok(call) => call.sid.ok_or_else(|| {
+            tracing::warn!(recording = %id.log_tag(), "twilio accepted a call without naming it");
+            (None, PlaceError::Unavailable(Unavailable::NotConfirmed))
+        }),
+        Err(e) => {
+            tracing::warn!(recording = %id.log_tag(), code = ?e.code(), status = ?e.status(), "twilio refused to place a call: {e}");
+            Err((e.code(), refusal(&e)))
+        }
+    }
+}
+
+/// The number as the person typed it, if it is a tidy national spelling; otherwise the national format.
+fn display_number(number: &PhoneNumber, typed: &str) -> String {
+    if typed.is_empty() {
+        return number.national();
+    }
+    let tidy = typed.chars().all(|c| c.is_ascii_digit() || " -().+".contains(c));
+    if tidy && typed.chars().filter(char::is_ascii_digit).count() >= 7 {
+        typed.to_owned()
+    } else {
+        number.national()
+    }
+}
+
+fn refusal(e: &storyline_core::client::Error) -> PlaceError {
+    match e.code() {
+        Some(21211 | 21217 | 21214 | 21401 | 21201) => PlaceError::Refused(Refusal::CannotBeCalled),
+        Some(21215 | 21216 | 21408 | 13227) => PlaceError::Refused(Refusal::Country),
+        Some(21219) => PlaceError::Refused(Refusal::Unverified),
+        Some(21610) => PlaceError::Refused(Refusal::OptedOut),
+        Some(20429) => PlaceError::Unavailable(Unavailable::Busy),
+        _ if e.status() == Some(429) => PlaceError::Unavailable(Unavailable::Busy),
+        _ => PlaceError::Unavailable(Unavailable::Unreachable),
+    }
+}

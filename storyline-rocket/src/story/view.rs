@@ -1,0 +1,105 @@
+//! What the pages, the status JSON, the API and host services are shown of a recording.
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use storyline_core::RecordingId;
+use storyline_core::recording::Status;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use super::StoryError;
+use crate::app::App;
+use crate::store::StoredRecording;
+
+/// A recording as the pages and the status route see it.
+pub(crate) struct View {
+    pub id: RecordingId,
+    pub status: Status,
+    pub phone_display: String,
+    pub stored: Option<StoredView>,
+    /// The whole stored row, for the API.
+    pub row: StoredRecording,
+}
+
+/// The stored audio of a finished story.
+pub(crate) struct StoredView {
+    pub file: String,
+    pub duration: Duration,
+    pub recorded_at: String,
+    pub recorded_on: String,
+}
+
+fn at(ms: i64) -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp(ms / 1000).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+}
+
+fn rfc3339(ms: i64) -> String {
+    at(ms).format(&Rfc3339).unwrap_or_default()
+}
+
+/// Loads what the pages show about a recording.
+pub(crate) async fn view(app: &App, id: &RecordingId) -> Result<Option<View>, StoryError> {
+    let Some(row) = app.store.get(id).await? else {
+        return Ok(None);
+    };
+    Ok(Some(view_of(app, row)))
+}
+
+fn view_of(app: &App, row: StoredRecording) -> View {
+    let stored = row.recording.stored_media().map(|m| {
+        let at = at(row.created_at);
+        StoredView {
+            file: m.path.clone(),
+            duration: app
+                .audio
+                .duration(m)
+                .unwrap_or(Duration::from_secs(u64::from(m.duration_secs.unwrap_or(0)))),
+            recorded_at: at
+                .format(time::macros::format_description!(
+                    "[month repr:long] [day padding:none], [year] at [hour]:[minute] UTC"
+                ))
+                .unwrap_or_default(),
+            recorded_on: at
+                .format(time::macros::format_description!("[year]-[month]-[day]"))
+                .unwrap_or_default(),
+        }
+    });
+    View {
+        id: row.id.clone(),
+        status: row.recording.status(),
+        phone_display: row.phone_display.clone(),
+        stored,
+        row,
+    }
+}
+
+/// A story as the API answers it and as events carry it: every field is there, `null` until it applies.
+pub(crate) fn story_json(app: &App, row: &StoredRecording) -> Value {
+    let page = app.url(&format!("/recording/{}", row.id));
+    let status = row.recording.status();
+    let media = row.recording.stored_media().filter(|_| status == Status::Complete);
+    let duration = media.map(|m| {
+        app.audio
+            .duration(m)
+            .map_or(f64::from(m.duration_secs.unwrap_or(0)), |d| d.as_secs_f64())
+    });
+    json!({
+        "id": row.id,
+        "status": status.as_str(),
+        "reference": row.reference,
+        "prompt": row.prompt,
+        "page_url": page,
+        "audio_url": media.map(|_| format!("{page}/audio")),
+        "duration_secs": duration,
+        "recorded_at": media.and(row.finished_at).map(rfc3339),
+        "created_at": rfc3339(row.created_at),
+    })
+}
+
+impl View {
+    /// The story as the API answers it.
+    pub(crate) fn to_story_json(&self, app: &App) -> Value {
+        story_json(app, &self.row)
+    }
+}

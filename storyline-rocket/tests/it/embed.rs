@@ -1,0 +1,149 @@
+//! Storyline mounted at `/stories` inside a host's Rocket that has its own routes, catchers and headers: the whole
+//! flow works under the mount path (form, signed webhooks, audio, live status), and the host's own pages, 404 and
+//! headers stay the host's.
+
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use reqwest::header::{CONTENT_TYPE, LOCATION};
+use rocket::fairing::AdHoc;
+use rocket::http::Header;
+use rocket::{Request, catch, catchers, get, routes};
+use storyline_rocket::Storyline;
+use storyline_testkit::audio::{check_story_audio, sample_story_length};
+use storyline_testkit::http::header;
+use storyline_testkit::server::launch;
+use storyline_testkit::{Http, settings, within};
+
+#[get("/")]
+fn host_home() -> &'static str {
+    "The host's own home page"
+}
+
+#[catch(404)]
+fn host_not_found(_: &Request<'_>) -> &'static str {
+    "The host's own 404"
+}
+
+/// A host service: its own home page, 404 catcher and response header, and Storyline under `/stories`.
+fn host(data_dir: &std::path::Path) -> rocket::Rocket<rocket::Build> {
+    let figment = settings::isolated(data_dir, 0).merge(("storyline.max_story_seconds", 45));
+    rocket::custom(figment)
+        .mount("/", routes![host_home])
+        .register("/", catchers![host_not_found])
+        .attach(AdHoc::on_response("host header", |_, res| {
+            Box::pin(async move {
+                res.set_header(Header::new("X-Host", "yes"));
+            })
+        }))
+        .attach(Storyline::mount_at("/stories"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_story_told_through_storyline_mounted_in_a_host_is_stored_and_the_host_keeps_its_own_pages() {
+    within(async {
+        let data = tempfile::tempdir().expect("a data directory");
+        let launched = launch(host(data.path())).await.expect("the host starts");
+        let origin = format!("http://127.0.0.1:{}", launched.port);
+        let http = Http::mounted(&origin, "/stories");
+
+        // The landing page lives at the mount path, and every link on it stays under it.
+        let res = http.get("/").await;
+        assert_eq!(res.status(), StatusCode::OK);
+        assert!(header(&res, "Content-Security-Policy").contains("default-src 'self'"));
+        let page = res.text().await.expect("the landing page");
+        assert!(page.contains(r#"action="/stories""#), "{page}");
+        assert!(page.contains(r#"href="/stories/static/app.css?v="#), "{page}");
+        let css = http.get("/static/app.css").await;
+        assert_eq!(css.status(), StatusCode::OK);
+
+        // The form places the call and redirects under the mount path; the sandbox's signed webhooks reach it there.
+        let id = http.start_call("201-555-0100").await;
+        let events = http.get(&format!("/recording/{id}/events")).await;
+        assert_eq!(events.status(), StatusCode::OK);
+        assert!(header(&events, CONTENT_TYPE).starts_with("text/event-stream"));
+        let recording_page = http
+            .get(&format!("/recording/{id}"))
+            .await
+            .text()
+            .await
+            .expect("a page");
+        assert!(
+            recording_page.contains(r#"href="/stories""#),
+            "links lead back to the mount path"
+        );
+        let done = http.wait_for(&id, "complete", |j| j["status"] == "complete").await;
+        assert!(
+            done["audio_url"]
+                .as_str()
+                .is_some_and(|u| u == format!("/stories/recording/{id}/audio")),
+            "{done}"
+        );
+        check_story_audio(&http, &done, sample_story_length("+12015550100")).await;
+        // The live stream of a finished story says so at once.
+        let mut stream = http.get(&format!("/recording/{id}/events")).await;
+        let mut received = String::new();
+        while !received.contains("\"complete\"") {
+            let chunk = tokio::time::timeout(Duration::from_secs(5), stream.chunk())
+                .await
+                .expect("the stream answers")
+                .expect("the stream reads");
+            let Some(chunk) = chunk else { break };
+            received.push_str(&String::from_utf8_lossy(&chunk));
+        }
+        assert!(received.contains("event:status"), "{received}");
+        assert!(received.contains("\"complete\""), "{received}");
+
+        // Storyline's own 404 under its path; the host's everywhere else, with the host's headers only.
+        let ours = http.get("/recording/not-a-recording").await;
+        assert_eq!(ours.status(), StatusCode::NOT_FOUND);
+        assert!(
+            ours.text()
+                .await
+                .expect("a page")
+                .contains("We couldn't find that recording")
+        );
+        let site = Http::new(&origin);
+        let home = site.get("/").await;
+        assert_eq!(home.status(), StatusCode::OK);
+        assert_eq!(header(&home, "X-Host"), "yes");
+        assert_eq!(
+            header(&home, "Content-Security-Policy"),
+            "",
+            "the host's pages keep the host's headers"
+        );
+        assert_eq!(home.text().await.expect("a page"), "The host's own home page");
+        let missing = site.get("/no-such-page").await;
+        assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+        assert_eq!(header(&missing, "Content-Security-Policy"), "");
+        // Rocket's own Shield answers `SAMEORIGIN` for the host; Storyline's `DENY` is for its pages only.
+        assert_ne!(header(&missing, "X-Frame-Options"), "DENY");
+        assert_eq!(missing.text().await.expect("a page"), "The host's own 404");
+        // A path that only starts like the mount path is the host's.
+        let lookalike = site.get("/storyteller").await;
+        assert_eq!(lookalike.text().await.expect("a page"), "The host's own 404");
+        assert!(
+            site.get("/robots.txt").await.status() == StatusCode::NOT_FOUND,
+            "robots.txt is the host's to serve"
+        );
+
+        // The retry form posts under the mount path too.
+        let busy = http.start_call("201-555-0101").await;
+        http.wait_for(&busy, "busy", |j| j["status"] == "busy").await;
+        let again = http
+            .client
+            .post(http.url(&format!("/recording/{busy}/retry")))
+            .header("Origin", &origin)
+            .send()
+            .await
+            .expect("retry");
+        assert_eq!(again.status(), StatusCode::SEE_OTHER);
+        assert!(header(&again, LOCATION).starts_with("/stories/recording/"));
+
+        launched.shutdown.notify();
+        if let Some(sandbox) = launched.sandbox {
+            sandbox.stop();
+        }
+    })
+    .await;
+}
