@@ -15,7 +15,6 @@ use tokio::sync::broadcast;
 
 use crate::abuse::Guard;
 use crate::config::Settings;
-use crate::jobs::Outbound;
 use crate::pages::Links;
 use crate::store::{AudioFiles, Store};
 
@@ -81,8 +80,6 @@ pub(crate) struct Inner {
     /// Where Storyline is mounted: every link and webhook URL is built from it.
     pub links: Links,
     pub events: Option<EventsTarget>,
-    /// Requests to the host service (events).
-    pub outbound: Outbound,
     public_url: OnceLock<String>,
     pub shutdown: OnceLock<rocket::Shutdown>,
 }
@@ -201,7 +198,6 @@ impl App {
             sandbox,
             links,
             events,
-            outbound: Outbound::new(),
             public_url,
             shutdown: OnceLock::new(),
         })))

@@ -1,20 +1,4 @@
-//! Storyline's Rocket side: the storyteller's pages, Twilio's webhooks and the API for host services, wired to
-//! `storyline-core` and `storyline-twiml`, as a fairing any Rocket can attach under its own path.
-//!
-//! ```no_run
-//! use storyline_rocket::{Settings, Storyline};
-//!
-//! #[rocket::launch]
-//! fn host() -> _ {
-//!     // The host's own figment, with Storyline's environment variables under its `storyline` key.
-//!     let figment = rocket::Config::figment().merge(Settings::from_env());
-//!     rocket::custom(figment).attach(Storyline::mount_at("/stories"))
-//! }
-//! ```
-//!
-//! Settings are read from the figment's `storyline` key ([`Settings`]); without Twilio credentials Storyline starts
-//! the `storyline-sandbox` and talks to it exactly as it would to Twilio. The stand-alone server (`main.rs`) is this
-//! fairing mounted at `/`.
+#![doc = include_str!("../README.md")]
 
 mod abuse;
 mod app;

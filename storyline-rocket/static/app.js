@@ -12,7 +12,8 @@
 
   var section = document.getElementById("status");
   if (!section) return;
-  var id = section.getAttribute("data-id");
+  // The recording's own address, wherever Storyline is mounted.
+  var page = section.getAttribute("data-page") || window.location.pathname;
   var current = section.getAttribute("data-status");
   var order = ["calling", "ringing", "in_progress", "recording", "processing"];
   if (order.indexOf(current) < 0) return;
@@ -82,7 +83,7 @@
   function poll() {
     if (polling || finished) return;
     polling = setInterval(function () {
-      fetch("/recording/" + id + "/status", { headers: { Accept: "application/json" }, cache: "no-store" })
+      fetch(page + "/status", { headers: { Accept: "application/json" }, cache: "no-store" })
         .then(function (r) { return r.ok ? r.json() : null; })
         .then(show)
         .catch(function () {});
@@ -90,7 +91,7 @@
   }
 
   if (window.EventSource) {
-    source = new EventSource("/recording/" + id + "/events");
+    source = new EventSource(page + "/events");
     source.addEventListener("status", function (e) {
       try { show(JSON.parse(e.data)); } catch (err) { /* a malformed event: the next one, or polling, corrects it */ }
     });

@@ -50,6 +50,8 @@ pub struct Site {
     pub base: String,
     /// The embedded sandbox's phone page (`/phone`).
     pub sandbox_phone: String,
+    /// Where Storyline is mounted: empty at the root.
+    pub mount: String,
     shutdown: rocket::Shutdown,
     _data: tempfile::TempDir,
 }
@@ -57,22 +59,50 @@ pub struct Site {
 impl Site {
     /// Starts the server with its own data directory and sandbox, and returns once it listens.
     pub async fn start() -> Site {
+        Site::start_with("/", 20.0).await
+    }
+
+    /// The same with Storyline mounted at `mount` inside a host Rocket that has a home page of its own.
+    pub async fn start_at(mount: &str) -> Site {
+        Site::start_with(mount, 20.0).await
+    }
+
+    /// Storyline at `mount` (`/` for the stand-alone server), its calls `speed` times faster than real time: slower
+    /// than the default for a test that must see the shortest steps of a call (ringing lasts 4 s of call time).
+    pub async fn start_with(mount: &str, speed: f64) -> Site {
+        #[rocket::get("/")]
+        fn host_home() -> &'static str {
+            "A host service"
+        }
         let data = tempfile::tempdir().expect("a temporary directory");
-        let figment = settings::isolated(data.path(), 0).merge(("storyline.max_story_seconds", 20));
-        let launched = launch(standalone(figment)).await.expect("the server starts");
+        let figment = settings::isolated(data.path(), 0)
+            .merge(("storyline.max_story_seconds", 20))
+            .merge(("storyline.sandbox_speed", speed));
+        let rocket = if mount == "/" {
+            standalone(figment)
+        } else {
+            rocket::custom(figment)
+                .mount("/", rocket::routes![host_home])
+                .attach(storyline_rocket::Storyline::mount_at(mount))
+        };
+        let launched = launch(rocket).await.expect("the server starts");
         let (port, shutdown) = (launched.port, launched.shutdown);
         let sandbox_phone = launched.sandbox.map(|s| s.phone_url()).unwrap_or_default();
         Site {
             base: format!("http://127.0.0.1:{port}"),
             sandbox_phone,
+            mount: mount.trim_end_matches('/').to_owned(),
             shutdown,
             _data: data,
         }
     }
 
-    /// A URL on the server.
+    /// A URL of Storyline's (`/` is its landing page, wherever it is mounted).
     pub fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
+        match (path, self.mount.as_str()) {
+            ("/", mount) if !mount.is_empty() => format!("{}{mount}", self.base),
+            (path, mount) => format!("{}{mount}{path}", self.base),
+        }
     }
 }
 
@@ -153,7 +183,7 @@ impl Browser {
 
     /// Waits until a script's value is truthy, then returns it.
     pub async fn until(&self, what: &str, script: &str) -> Value {
-        let deadline = tokio::time::Instant::now() + PATIENCE;
+        let waiter = crate::wait::Waiter::new(PATIENCE, Duration::from_millis(40));
         loop {
             // A page being replaced answers with an error for a moment: try again.
             if let Ok(v) = self.client.execute(script, vec![]).await
@@ -163,7 +193,7 @@ impl Browser {
             {
                 return v;
             }
-            if tokio::time::Instant::now() > deadline {
+            if !waiter.again().await {
                 let url = self
                     .client
                     .current_url()
@@ -173,7 +203,6 @@ impl Browser {
                 let text = self.js("return document.body ? document.body.innerText : ''").await;
                 panic!("waited {PATIENCE:?} for {what} on {url}; the page says: {text}");
             }
-            tokio::time::sleep(Duration::from_millis(40)).await;
         }
     }
 

@@ -178,9 +178,9 @@ impl Chaos {
 
     /// Waits until every recording's status is final (or the deadline passes) and returns the statuses.
     pub async fn wait_final(&self, placed: &[Placed], deadline: Duration) -> BTreeMap<String, serde_json::Value> {
-        let until = Instant::now() + deadline;
+        let waiter = crate::wait::Waiter::new(deadline, Duration::from_millis(200));
         let mut done = BTreeMap::new();
-        while done.len() < placed.len() && Instant::now() < until {
+        loop {
             for p in placed {
                 if done.contains_key(&p.id) {
                     continue;
@@ -194,7 +194,9 @@ impl Chaos {
                     }
                 }
             }
-            tokio::time::sleep(Duration::from_millis(200)).await;
+            if done.len() == placed.len() || !waiter.again().await {
+                break;
+            }
         }
         for p in placed {
             if !done.contains_key(&p.id) {

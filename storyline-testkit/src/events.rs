@@ -2,7 +2,7 @@
 //! be told to answer 500 to the next few, as a host that is down would.
 
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use rocket::data::{Data, ToByteUnit};
 use rocket::http::Status;
@@ -115,21 +115,20 @@ impl EventSink {
 
     /// Waits until a delivery that the host answered 2xx carries an event for `story_id`; fails after `within`.
     pub async fn wait_for_story(&self, story_id: &str, within: Duration) -> Delivery {
-        let deadline = Instant::now() + within;
+        let waiter = crate::wait::Waiter::new(within, Duration::from_millis(50));
         loop {
-            if let Some(d) = self
+            let taken = self
                 .deliveries()
                 .into_iter()
-                .find(|d| d.answered == 200 && d.json()["data"]["id"] == story_id)
-            {
+                .find(|d| d.answered == 200 && d.json()["data"]["id"] == story_id);
+            if let Some(d) = taken {
                 return d;
             }
             assert!(
-                Instant::now() < deadline,
+                waiter.again().await,
                 "no event for {story_id} within {within:?}; deliveries: {:?}",
                 self.deliveries()
             );
-            tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
 }

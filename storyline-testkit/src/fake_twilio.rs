@@ -332,7 +332,7 @@ pub fn html_escape(text: &str) -> String {
 
 /// Polls a recording's status JSON until `done` says so, or fails after `within`.
 pub async fn wait_status(client: &Client, id: &str, within: Duration, done: impl Fn(&str) -> bool) -> String {
-    let deadline = Instant::now() + within;
+    let waiter = crate::wait::Waiter::new(within, Duration::from_millis(50));
     loop {
         let res = client.get(format!("/recording/{id}/status")).dispatch().await;
         let json: serde_json::Value = res.into_json().await.expect("status JSON");
@@ -340,8 +340,7 @@ pub async fn wait_status(client: &Client, id: &str, within: Duration, done: impl
         if done(&status) {
             return status;
         }
-        assert!(Instant::now() < deadline, "recording {id} stayed {status}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert!(waiter.again().await, "recording {id} stayed {status}");
     }
 }
 

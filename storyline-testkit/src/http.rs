@@ -7,6 +7,7 @@ use reqwest::header::{CONTENT_TYPE, LOCATION};
 use serde_json::Value;
 
 use crate::server::{POLL_EVERY, STATUS_DEADLINE};
+use crate::wait::Waiter;
 
 /// A browser (or Twilio) talking to a server: plain HTTP, redirects not followed.
 #[derive(Clone)]
@@ -116,7 +117,7 @@ impl Http {
 
     /// Polls the status until `done` says so, or gives up with every status seen.
     pub async fn try_wait_for(&self, id: &str, done: impl Fn(&Value) -> bool) -> Result<Value, Vec<String>> {
-        let deadline = tokio::time::Instant::now() + STATUS_DEADLINE;
+        let waiter = Waiter::new(STATUS_DEADLINE, POLL_EVERY);
         let mut seen: Vec<String> = Vec::new();
         loop {
             let (code, json) = self.status(id).await;
@@ -128,10 +129,9 @@ impl Http {
             if done(&json) {
                 return Ok(json);
             }
-            if tokio::time::Instant::now() >= deadline {
+            if !waiter.again().await {
                 return Err(seen);
             }
-            tokio::time::sleep(POLL_EVERY).await;
         }
     }
 

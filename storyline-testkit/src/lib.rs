@@ -7,6 +7,7 @@
 //! - [`twilio`]: signatures and the sandbox's records; [`fake_twilio`]: a stand-in REST API that records calls;
 //!   [`db`]: what the server's database holds, read beside it.
 //! - [`browser`]: headless Chromium through chromedriver; [`events`]: a host service that receives events.
+//! - [`wait`]: the one waiter the others poll through.
 
 pub mod audio;
 pub mod browser;
@@ -19,6 +20,7 @@ pub mod ports;
 pub mod server;
 pub mod settings;
 pub mod twilio;
+pub mod wait;
 
 pub use http::Http;
 pub use server::{Config, Server, within};

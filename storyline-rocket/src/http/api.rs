@@ -17,15 +17,12 @@ use super::guards::{ApiAuthError, ApiKey, Id};
 use super::status_of;
 use crate::app::App;
 use crate::pages::words;
-use crate::store::Claim;
+use crate::story::idempotency::{self, Claim};
 use crate::story::{self, PlaceError, StartError, StartRequest};
 
 pub(super) fn routes() -> Vec<Route> {
     routes![create, fetch]
 }
-
-/// An `Idempotency-Key` is remembered this long.
-const KEY_TTL_MS: i64 = 24 * 3600 * 1000;
 
 /// The longest question and reference a story may carry, in characters.
 const MAX_PROMPT: usize = 500;
@@ -176,7 +173,7 @@ async fn create(app: &State<App>, auth: Result<ApiKey, ApiAuthError>, key: Idemp
     let fingerprint = json!({"phone": phone, "prompt": prompt, "reference": reference}).to_string();
     async move {
         if let Some(key) = &key {
-            match app.store.claim_key(key, &fingerprint, KEY_TTL_MS).await {
+            match idempotency::claim(app, key, &fingerprint).await {
                 Ok(Claim::New) => {}
                 Ok(Claim::InFlight) => {
                     return Answer::error(
@@ -237,9 +234,9 @@ async fn create(app: &State<App>, auth: Result<ApiKey, ApiAuthError>, key: Idemp
         if let Some(key) = &key {
             // Our own failures and "try later" are not kept: the same key may be tried again.
             let kept = if answer.status.code >= 500 || answer.status == Status::TooManyRequests {
-                app.store.release_key(key).await
+                idempotency::release(app, key).await
             } else {
-                app.store.answer_key(key, answer.status.code, &answer.body).await
+                idempotency::answer(app, key, answer.status.code, &answer.body).await
             };
             if let Err(e) = kept {
                 tracing::error!("keeping an idempotency key's answer failed: {e}");

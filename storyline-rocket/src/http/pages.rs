@@ -171,8 +171,10 @@ async fn status(app: &State<App>, id: Id) -> Result<Json<Value>, Status> {
 
 #[get("/recording/<id>/events")]
 async fn events(app: &State<App>, id: Id, mut shutdown: Shutdown) -> Result<EventStream![], Status> {
-    let first = load(app, &id).await?;
+    // Listen before reading: a change between the two would otherwise be missed, and an ending (after which no
+    // other change comes) would leave the page waiting for ever.
     let mut rx = app.changes.subscribe();
+    let first = load(app, &id).await?;
     let app = app.inner().clone();
     let id = id.0;
     Ok(EventStream! {

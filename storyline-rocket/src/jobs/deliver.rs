@@ -23,12 +23,12 @@ const GIVE_UP_AFTER_SECS: i64 = 3 * 24 * 3600;
 
 /// An HTTP(S) client for requests to the host service.
 #[derive(Clone)]
-pub(crate) struct Outbound {
+pub(super) struct Outbound {
     inner: HyperClient<hyper_rustls::HttpsConnector<HttpConnector>, Full<Bytes>>,
 }
 
 impl Outbound {
-    pub(crate) fn new() -> Outbound {
+    pub(super) fn new() -> Outbound {
         let connector = hyper_rustls::HttpsConnectorBuilder::new()
             .with_provider_and_webpki_roots(rustls::crypto::ring::default_provider())
             .expect("ring provider supports the default protocol versions")
@@ -66,7 +66,7 @@ fn now_secs() -> i64 {
 }
 
 /// Delivers one event, unless it was delivered, or is a `story.ended` whose story turned out to be told after all.
-pub(super) async fn event(app: &App, event_id: &str, attempts: u32) -> Outcome {
+pub(super) async fn event(app: &App, outbound: &Outbound, event_id: &str, attempts: u32) -> Outcome {
     let Some(target) = &app.events else {
         tracing::warn!(
             event = event_id,
@@ -108,7 +108,7 @@ pub(super) async fn event(app: &App, event_id: &str, attempts: u32) -> Outcome {
         u64::try_from(now_secs()).unwrap_or(0),
         stored.body.as_bytes(),
     );
-    match app.outbound.post(&target.url, &stored.body, &signature).await {
+    match outbound.post(&target.url, &stored.body, &signature).await {
         Ok(status) if (200..300).contains(&status) => {
             if let Err(e) = app.store.event_delivered(event_id).await {
                 // Delivered but not marked: it will be delivered again, with the same id, which hosts must tolerate.

@@ -13,7 +13,7 @@ use tracing::Instrument as _;
 use crate::app::App;
 use crate::store::{DueJob, Job, now_ms};
 
-pub(crate) use deliver::Outbound;
+use deliver::Outbound;
 
 /// How often due jobs are looked for.
 const TICK: Duration = Duration::from_millis(250);
@@ -21,6 +21,7 @@ const TICK: Duration = Duration::from_millis(250);
 /// Starts the background loop; it stops when the server shuts down.
 pub(crate) fn spawn(app: App) {
     tokio::spawn(async move {
+        let outbound = Outbound::new();
         let mut shutdown = app.shutdown.get().cloned();
         // Right after a restart, every unfinished call is looked at once.
         reconcile::stale(&app, true).await;
@@ -40,7 +41,7 @@ pub(crate) fn spawn(app: App) {
                 Ok(jobs) => {
                     for job in jobs {
                         let span = tracing::info_span!("job", recording = %job.recording_id.log_tag());
-                        run(&app, job).instrument(span).await;
+                        run(&app, &outbound, job).instrument(span).await;
                     }
                 }
                 Err(e) => tracing::error!("reading due jobs failed: {e}"),
@@ -62,7 +63,7 @@ pub(crate) enum Outcome {
 }
 
 /// Carries out one due job. Failures are recorded, never lost: the job (or the state machine) schedules the next try.
-async fn run(app: &App, due: DueJob) {
+async fn run(app: &App, outbound: &Outbound, due: DueJob) {
     let outcome = match &due.job {
         Err(e) => {
             tracing::error!("OPERATOR: a stored job cannot be read by this version and is dropped: {e}");
@@ -82,7 +83,7 @@ async fn run(app: &App, due: DueJob) {
             }
         }
         Ok(Job::Reconcile { call_sid, attempt }) => reconcile::call(app, &due.recording_id, call_sid, *attempt).await,
-        Ok(Job::DeliverEvent { event_id }) => deliver::event(app, event_id, due.attempts).await,
+        Ok(Job::DeliverEvent { event_id }) => deliver::event(app, outbound, event_id, due.attempts).await,
     };
     match outcome {
         Outcome::Done => {

@@ -102,14 +102,7 @@ pub(super) async fn stale(app: &App, at_startup: bool) {
                     recording_sid,
                     media_url,
                     attempt,
-                } => jobs.push(scheduled(
-                    Job::CopyMedia {
-                        recording_sid,
-                        media_url,
-                        attempt,
-                    },
-                    Duration::ZERO,
-                )),
+                } => jobs.push(story::copy_media(recording_sid, media_url, attempt, Duration::ZERO)),
                 Effect::ScheduleReconcile { call_sid, attempt, .. } => {
                     jobs.push(scheduled(Job::Reconcile { call_sid, attempt }, Duration::ZERO));
                 }

@@ -107,6 +107,15 @@ mod tests {
     }
 
     #[test]
+    fn the_style_sheet_names_its_fonts_relative_to_itself_so_any_mount_path_works() {
+        let css = std::str::from_utf8(CSS.body).expect("UTF-8");
+        assert!(!css.contains("url(/"), "no URL from the site's root");
+        for font in &FONTS {
+            assert!(css.contains(&format!("url(fonts/{})", font.name)), "{}", font.name);
+        }
+    }
+
+    #[test]
     fn finds_fonts_by_name_only() {
         assert!(font_named("fraunces-latin-400-normal.woff2").is_some());
         assert!(font_named("../app.css").is_none());

@@ -56,7 +56,7 @@ pub(crate) fn recording(links: &Links, view: &RecordingView<'_>, waveform: Optio
         |w| w.duration().as_secs(),
     );
     let body = html! {
-        section.status #status data-id=(view.id) data-status=(view.status.as_str()) aria-labelledby="status-heading" {
+        section.status #status data-id=(view.id) data-page=(page_url) data-status=(view.status.as_str()) aria-labelledby="status-heading" {
             div.live #live aria-live="polite" aria-atomic="true" {
                 h1 #status-heading tabindex="-1" { (w.heading) }
                 p.lead #status-detail { (w.detail) }
@@ -185,6 +185,23 @@ mod tests {
         assert!(html.contains("Use a different number"));
         assert!(html.contains("917-555-2368"));
         assert!(!html.contains("http-equiv"));
+    }
+
+    #[test]
+    fn the_live_page_follows_its_own_address_wherever_storyline_is_mounted() {
+        let html = recording(
+            &Links::new("/stories"),
+            &RecordingView {
+                id: "abc",
+                status: Status::Ringing,
+                number: "917-555-2368",
+                audio: None,
+            },
+            None,
+        )
+        .into_string();
+        assert!(html.contains(r#"data-page="/stories/recording/abc""#), "{html}");
+        assert!(html.contains(r#"src="/stories/static/app.js?v="#));
     }
 
     #[test]

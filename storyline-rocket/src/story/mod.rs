@@ -3,14 +3,15 @@
 //! pages, the API and host services are shown ([`view`]).
 
 mod events;
+pub(crate) mod idempotency;
 mod place;
 mod view;
 mod webhook;
 
 use std::time::Duration;
 
-use storyline_core::RecordingId;
 use storyline_core::recording::{Effect, Event, Recording};
+use storyline_core::{RecordingId, RecordingSid};
 
 use crate::app::{App, StatusChange};
 use crate::store::{Job, Scheduled, StoreError, now_ms};
@@ -46,6 +47,23 @@ pub(crate) fn scheduled(job: Job, after: Duration) -> Scheduled {
     }
 }
 
+/// The job that copies a recording's media, due `after` from now.
+pub(crate) fn copy_media(
+    recording_sid: RecordingSid,
+    media_url: Option<String>,
+    attempt: u32,
+    after: Duration,
+) -> Scheduled {
+    scheduled(
+        Job::CopyMedia {
+            recording_sid,
+            media_url,
+            attempt,
+        },
+        after,
+    )
+}
+
 /// Applies an event to a recording and commits the new state with the work it starts and the event it raises for
 /// the host service, before anyone is answered. An event that contradicts what is known changes nothing (it is
 /// logged, and Twilio gets a normal answer so it does not retry).
@@ -73,27 +91,13 @@ pub(crate) async fn apply(app: &App, id: &RecordingId, event: Event) -> Result<R
                 recording_sid,
                 media_url,
                 attempt,
-            } => jobs.push(scheduled(
-                Job::CopyMedia {
-                    recording_sid,
-                    media_url,
-                    attempt,
-                },
-                Duration::ZERO,
-            )),
+            } => jobs.push(copy_media(recording_sid, media_url, attempt, Duration::ZERO)),
             Effect::ScheduleStorageRetry {
                 recording_sid,
                 media_url,
                 attempt,
                 after_secs,
-            } => jobs.push(scheduled(
-                Job::CopyMedia {
-                    recording_sid,
-                    media_url,
-                    attempt,
-                },
-                app.delay(after_secs),
-            )),
+            } => jobs.push(copy_media(recording_sid, media_url, attempt, app.delay(after_secs))),
             Effect::StorageStuck { recording_sid, reason } => {
                 tracing::error!(%recording_sid, "OPERATOR: a story could not be stored and will not be retried \
                     automatically; Twilio's copy is kept: {reason}");

@@ -21,7 +21,9 @@ async fn a_story_is_followed_live_without_a_reload_then_plays() {
     if !browser_available("a_story_is_followed_live_without_a_reload_then_plays") {
         return;
     }
-    let site = Site::start().await;
+    // Slow enough that the ringing (4 s of call time) outlasts the moment the test starts watching, even on a busy
+    // machine.
+    let site = Site::start_with("/", 4.0).await;
     let b = Browser::start(true).await;
     b.call(&site, "201-555-0100").await;
     b.js(WATCH).await;
@@ -121,6 +123,51 @@ async fn a_story_is_followed_live_without_a_reload_then_plays() {
         )
         .await;
     assert_eq!(foreign, json!([]));
+    b.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mounted_in_a_host_the_page_follows_the_call_live_and_plays() {
+    if !browser_available("mounted_in_a_host_the_page_follows_the_call_live_and_plays") {
+        return;
+    }
+    let site = Site::start_at("/stories").await;
+    let b = Browser::start(true).await;
+    b.call(&site, "201-555-0100").await;
+    let url = b.client.current_url().await.expect("a URL").to_string();
+    assert!(url.starts_with(&format!("{}/stories/recording/", site.base)), "{url}");
+    b.js(WATCH).await;
+    b.until(
+        "the story to be ready",
+        "return document.getElementById('status').getAttribute('data-status') === 'complete'",
+    )
+    .await;
+    assert_eq!(
+        b.js("return window.__storyline").await,
+        json!("same page"),
+        "followed live, not reloaded"
+    );
+    let seen: Vec<String> = serde_json::from_value(b.js("return window.__seen").await).unwrap();
+    assert!(
+        seen.contains(&words("processing", "201-555-0100").heading),
+        "saw {seen:?}"
+    );
+    // The fonts and the player come from under the mount path.
+    let fonts = b
+        .until(
+            "the heading's font",
+            "var f = Array.from(document.fonts).filter(function (f) { return f.family.indexOf('Fraunces') >= 0; }); \
+             return f.length > 0 && f.every(function (f) { return f.status === 'loaded'; })",
+        )
+        .await;
+    assert_eq!(fonts, json!(true));
+    let duration = b
+        .until(
+            "the audio's length",
+            "var a = document.querySelector('audio'); return a.readyState >= 1 && a.duration",
+        )
+        .await;
+    assert!(duration.as_f64().is_some_and(|d| d > 10.0), "{duration}");
     b.close().await;
 }
 

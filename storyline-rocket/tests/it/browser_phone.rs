@@ -100,13 +100,15 @@ async fn the_sandbox_phone_records_the_speech_its_microphone_hears() {
         return;
     }
     let said = samples(&std::fs::read(SPEECH).unwrap()).1;
+    // Chromium wants the fake microphone's file by a plain path, without `..`.
+    let speech = std::fs::canonicalize(SPEECH).expect("the speech file exists");
     let site = Site::start().await;
     let b = Browser::start_with(
         true,
         &[
             "--use-fake-ui-for-media-stream".into(),
             "--use-fake-device-for-media-stream".into(),
-            format!("--use-file-for-fake-audio-capture={SPEECH}"),
+            format!("--use-file-for-fake-audio-capture={}", speech.display()),
             // The phone records while the application's page is open in another window.
             "--disable-background-timer-throttling".into(),
             "--disable-renderer-backgrounding".into(),

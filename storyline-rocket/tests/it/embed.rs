@@ -56,6 +56,10 @@ async fn a_story_told_through_storyline_mounted_in_a_host_is_stored_and_the_host
         assert!(page.contains(r#"href="/stories/static/app.css?v="#), "{page}");
         let css = http.get("/static/app.css").await;
         assert_eq!(css.status(), StatusCode::OK);
+        // The style sheet's fonts resolve under the mount path.
+        let font = http.get("/static/fonts/fraunces-latin-400-normal.woff2").await;
+        assert_eq!(font.status(), StatusCode::OK);
+        assert!(page.contains(r#"href="/stories/static/fonts/fraunces-latin-400-normal.woff2""#));
 
         // The form places the call and redirects under the mount path; the sandbox's signed webhooks reach it there.
         let id = http.start_call("201-555-0100").await;
@@ -140,6 +144,49 @@ async fn a_story_told_through_storyline_mounted_in_a_host_is_stored_and_the_host
         assert_eq!(again.status(), StatusCode::SEE_OTHER);
         assert!(header(&again, LOCATION).starts_with("/stories/recording/"));
 
+        launched.shutdown.notify();
+        if let Some(sandbox) = launched.sandbox {
+            sandbox.stop();
+        }
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_host_can_give_storyline_its_own_database_pool() {
+    within(async {
+        let data = tempfile::tempdir().expect("a data directory");
+        let host_db = tempfile::tempdir().expect("the host's database directory");
+        let options = sqlx::sqlite::SqliteConnectOptions::new()
+            .filename(host_db.path().join("host.sqlite3"))
+            .create_if_missing(true);
+        let pool = sqlx::SqlitePool::connect_with(options).await.expect("the host's pool");
+        sqlx::query("CREATE TABLE host_things (id INTEGER PRIMARY KEY)")
+            .execute(&pool)
+            .await
+            .expect("the host's own table");
+        let figment = settings::isolated(data.path(), 0);
+        let rocket = rocket::custom(figment).attach(Storyline::mount_at("/stories").with_pool(pool.clone()));
+        let launched = launch(rocket).await.expect("the host starts");
+        let http = Http::mounted(&format!("http://127.0.0.1:{}", launched.port), "/stories");
+        let id = http.start_call("201-555-0101").await;
+        http.wait_for(&id, "busy", |j| j["status"] == "busy").await;
+
+        let (status,): (String,) = sqlx::query_as("SELECT status FROM recordings WHERE id = ?")
+            .bind(&id)
+            .fetch_one(&pool)
+            .await
+            .expect("the story is in the host's database");
+        assert_eq!(status, "busy");
+        let (things,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM host_things")
+            .fetch_one(&pool)
+            .await
+            .expect("the host's table is untouched");
+        assert_eq!(things, 0);
+        assert!(
+            !data.path().join("storyline.sqlite3").exists(),
+            "no database of its own in the data directory"
+        );
         launched.shutdown.notify();
         if let Some(sandbox) = launched.sandbox {
             sandbox.stop();
