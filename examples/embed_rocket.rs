@@ -104,11 +104,12 @@ async fn receive(host: &State<Host>, signature: Signature, body: Data<'_>) -> St
         return Status::BadRequest;
     }
     let event: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
+    // A story's id is the key to it: the host keeps it with its storyteller, and logs its own reference instead.
     let line = format!(
-        "{} {}: story {} is {}",
+        "{} {}: the story of {} is {}",
         event["id"].as_str().unwrap_or("?"),
         event["type"].as_str().unwrap_or("?"),
-        event["data"]["id"].as_str().unwrap_or("?"),
+        event["data"]["reference"].as_str().unwrap_or("?"),
         event["data"]["status"].as_str().unwrap_or("?"),
     );
     println!("event: {line}");
@@ -123,7 +124,11 @@ fn escape(s: &str) -> String {
 #[rocket::launch]
 fn rocket() -> _ {
     storyline_rocket::init_logging();
-    let figment = rocket::Config::figment().merge(Settings::from_env());
+    let mut figment = rocket::Config::figment().merge(Settings::from_env());
+    if std::env::var_os("ROCKET_LOG_LEVEL").is_none() {
+        // Rocket's request log prints paths, and Storyline's name recordings.
+        figment = figment.merge(("log_level", rocket::config::LogLevel::Critical));
+    }
     let port: u16 = figment.extract_inner("port").unwrap_or(8000);
     let local = format!("http://127.0.0.1:{port}");
     // The example's own API key and events endpoint, unless the environment names others.

@@ -6,7 +6,7 @@
 //! use storyline_core::events::{self, DEFAULT_TOLERANCE};
 //!
 //! let secret = "whsec_test";
-//! let body = br#"{"id":"evt_1","type":"recording.completed"}"#;
+//! let body = br#"{"id":"evt_1","type":"story.completed"}"#;
 //! let now = SystemTime::now().duration_since(UNIX_EPOCH)?.as_secs();
 //! let header = events::sign(secret, now, body); // what Storyline sends as `Storyline-Signature`
 //!

@@ -15,7 +15,7 @@ use tokio::sync::broadcast;
 
 use crate::abuse::Guard;
 use crate::config::Settings;
-use crate::pages::Links;
+use crate::links::Links;
 use crate::store::{AudioFiles, Store};
 
 /// Why Storyline could not start.
@@ -119,7 +119,7 @@ impl App {
             }
         };
         let store = match pool {
-            Some(pool) => Store::with_pool(pool).await?,
+            Some(pool) => Store::with_host_pool(pool).await?,
             None => Store::open(&settings.data_dir).await?,
         };
 
@@ -236,14 +236,14 @@ impl Inner {
             .unwrap_or("http://127.0.0.1:8000")
     }
 
-    /// A full URL under Storyline's mount point, as Twilio and host services are given it.
+    /// A path of [`Links`] as a full URL, as Twilio and host services are given it.
     pub(crate) fn url(&self, path: &str) -> String {
-        format!("{}{}", self.public_url(), self.links.path(path))
+        format!("{}{path}", self.public_url())
     }
 
     /// The URL of one of a recording's webhooks, as Twilio is given it (and as signatures are checked against).
     pub(crate) fn webhook_url(&self, id: &RecordingId, hook: &str) -> String {
-        self.url(&format!("/recording/{id}/{hook}"))
+        self.url(&self.links.webhook(id.as_str(), hook))
     }
 
     /// Background delays the state machine asks for, in real time. `STORYLINE_SANDBOX_SPEED` compresses them as it

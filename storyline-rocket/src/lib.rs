@@ -5,6 +5,7 @@ mod app;
 mod config;
 mod http;
 mod jobs;
+mod links;
 mod pages;
 mod store;
 mod story;
@@ -16,7 +17,7 @@ use storyline_sandbox::Sandbox;
 
 use crate::app::App;
 pub use crate::config::{FIGMENT_KEY, Settings};
-use crate::pages::Links;
+use crate::links::Links;
 pub use crate::pages::words::{Words, words};
 
 /// Sends Storyline's structured logs to standard error (`RUST_LOG` filters them; default `info`).
@@ -64,7 +65,9 @@ impl Storyline {
     }
 
     /// Uses the host's SQLite pool instead of a database in the data directory. Storyline's migrations are applied to
-    /// it at start-up; its tables are `recordings`, `jobs`, `events`, `idempotency_keys` and `_sqlx_migrations`.
+    /// it at start-up and recorded in their own table, `storyline_migrations`; every table of Storyline's is named
+    /// `storyline_…`. (Its first migrations create `recordings` and `jobs`, then rename them: the host's database must
+    /// not hold tables of those two names.)
     pub fn with_pool(mut self, pool: SqlitePool) -> Storyline {
         self.pool = Some(pool);
         self
@@ -94,6 +97,20 @@ impl Fairing for Storyline {
                 return Err(rocket);
             }
         };
+        // Rocket's own request log prints every path, and Storyline's paths carry recording ids: the key to a story.
+        let rocket_log = rocket
+            .figment()
+            .extract::<rocket::Config>()
+            .map_or(rocket::config::LogLevel::Normal, |c| c.log_level);
+        if matches!(
+            rocket_log,
+            rocket::config::LogLevel::Normal | rocket::config::LogLevel::Debug
+        ) {
+            rocket::warn!(
+                "storyline: Rocket's request log (log_level = {rocket_log}) prints request paths, which name recordings; \
+                 set log_level = \"critical\" (ROCKET_LOG_LEVEL=critical) to keep recording ids out of the logs"
+            );
+        }
         match App::start(settings, self.links.clone(), self.pool.clone()).await {
             Ok(app) => {
                 let mount = self.links.home();

@@ -70,7 +70,7 @@ async fn progress(state: &Arc<State>, sid: &CallSid, status: CallStatus) {
 }
 
 /// Places the call on the virtual phone and runs it to its end.
-pub async fn run(state: Arc<State>, sid: CallSid) {
+pub(crate) async fn run(state: Arc<State>, sid: CallSid) {
     let (to, timeout, amd) = {
         let calls = state.calls.lock().expect("not poisoned");
         let Some(c) = calls.get(&sid) else { return };

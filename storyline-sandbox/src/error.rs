@@ -7,7 +7,7 @@ use rocket::serde::json::{Json, json};
 
 /// A Twilio REST error: `{"code", "message", "more_info", "status"}` with the HTTP status.
 #[derive(Debug)]
-pub struct ApiError {
+pub(crate) struct ApiError {
     status: Status,
     code: u32,
     message: String,

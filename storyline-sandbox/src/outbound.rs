@@ -11,18 +11,32 @@ use storyline_core::AuthToken;
 use storyline_core::signature::{Algorithm, sign};
 
 /// Twilio's hard limit on how long our server may take to answer a webhook.
-pub const WEBHOOK_TIMEOUT: Duration = Duration::from_secs(15);
+pub(crate) const WEBHOOK_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// A webhook URL as the sandbox logs it: where it goes, not its path or query, which can hold the application's
+/// secrets (Storyline's carry a recording's id, the only key to a story).
+pub(crate) fn for_logs(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(u) => format!(
+            "{}://{}{}/…",
+            u.scheme(),
+            u.host_str().unwrap_or("?"),
+            u.port().map_or(String::new(), |p| format!(":{p}"))
+        ),
+        Err(_) => "an unreadable URL".into(),
+    }
+}
 
 /// What came back from a webhook.
 #[derive(Debug)]
-pub struct Reply {
+pub(crate) struct Reply {
     pub status: u16,
     pub body: String,
 }
 
 /// Why a webhook request got no answer.
 #[derive(Debug, thiserror::Error)]
-pub enum SendError {
+pub(crate) enum SendError {
     #[error("the request timed out after {0:?}")]
     Timeout(Duration),
     #[error("the request could not be made: {0}")]
@@ -33,14 +47,14 @@ pub enum SendError {
 
 /// An HTTP client for webhooks.
 #[derive(Clone)]
-pub struct Client {
+pub(crate) struct Client {
     inner: HyperClient<hyper_rustls::HttpsConnector<HttpConnector>, Full<Bytes>>,
     /// How long each answered request took.
     pub latencies: std::sync::Arc<std::sync::Mutex<Vec<Duration>>>,
 }
 
 impl Client {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         let connector = hyper_rustls::HttpsConnectorBuilder::new()
             .with_provider_and_webpki_roots(rustls::crypto::ring::default_provider())
             .expect("ring provider supports the default protocol versions")
@@ -55,7 +69,7 @@ impl Client {
 
     /// Sends a webhook the way Twilio does: `POST` with the form body, or `GET` with the parameters appended to the
     /// query string; signed with `X-Twilio-Signature`, and given up on after Twilio's 15 s.
-    pub async fn send(
+    pub(crate) async fn send(
         &self,
         token: &AuthToken,
         method: &str,
@@ -79,7 +93,7 @@ impl Client {
             let signature = sign(token, Algorithm::HmacSha1, url, params);
             (url.to_owned(), signature, Bytes::from(form))
         };
-        let uri: http::Uri = target.parse().map_err(|_| SendError::Url(target.clone()))?;
+        let uri: http::Uri = target.parse().map_err(|_| SendError::Url(for_logs(&target)))?;
         let mut req = http::Request::builder()
             .method(if is_get { "GET" } else { "POST" })
             .uri(uri)
@@ -116,5 +130,20 @@ impl Client {
             self.latencies.lock().expect("not poisoned").push(started.elapsed());
         }
         reply
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn logged_urls_keep_the_host_and_hide_the_path_and_query() {
+        let shown = for_logs("http://127.0.0.1:8000/stories/recording/d74ZgNwzgkENgBReGGyiZg/call_status?x=1");
+        assert_eq!(shown, "http://127.0.0.1:8000/…");
+        assert_eq!(
+            for_logs("https://stories.example.org/recording/abc"),
+            "https://stories.example.org/…"
+        );
     }
 }

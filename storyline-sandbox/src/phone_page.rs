@@ -17,7 +17,7 @@ use crate::state::State;
 /// The longest upload: 35 minutes of 8 kHz 16-bit audio, past the application's default maximum story length.
 const MAX_UPLOAD_MIB: u64 = 32;
 
-pub fn routes() -> Vec<Route> {
+pub(crate) fn routes() -> Vec<Route> {
     routes![
         page, script, worklet, style, events, answer, decline, hang_up, done, key, recording
     ]

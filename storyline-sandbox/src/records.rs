@@ -67,7 +67,7 @@ impl CallStatus {
 }
 
 /// A call the sandbox placed.
-pub struct CallRecord {
+pub(crate) struct CallRecord {
     pub sid: CallSid,
     pub to: String,
     pub from: String,
@@ -104,7 +104,7 @@ fn valid_url(u: &str) -> bool {
 
 impl CallRecord {
     /// Validates a `Calls.json` request as Twilio does and builds the queued call.
-    pub fn from_request(pairs: &[(String, String)]) -> Result<Self, ApiError> {
+    pub(crate) fn from_request(pairs: &[(String, String)]) -> Result<Self, ApiError> {
         let to = field(pairs, "To").ok_or_else(|| ApiError::bad(21201, "No 'To' number is specified"))?;
         let to = to
             .parse::<PhoneNumber>()
@@ -176,7 +176,7 @@ impl CallRecord {
     }
 
     /// The Call resource as Twilio's REST API returns it.
-    pub fn to_json(&self, account: &AccountSid) -> Value {
+    pub(crate) fn to_json(&self, account: &AccountSid) -> Value {
         let duration = match (self.start_time, self.end_time) {
             (Some(s), Some(e)) => Some((e - s).whole_seconds().to_string()),
             (None, Some(_)) => Some("0".into()),
@@ -218,7 +218,7 @@ impl CallRecord {
 }
 
 /// A recording made by `<Record>`.
-pub struct RecordingRecord {
+pub(crate) struct RecordingRecord {
     pub sid: RecordingSid,
     pub call_sid: CallSid,
     pub created_at: OffsetDateTime,
@@ -235,17 +235,17 @@ pub struct RecordingRecord {
 
 impl RecordingRecord {
     /// Whether the media can be fetched: only once Twilio has said `completed`.
-    pub fn media_ready(&self) -> bool {
+    pub(crate) fn media_ready(&self) -> bool {
         self.status == "completed" && self.ready_at.is_none_or(|t| std::time::Instant::now() >= t)
     }
 
     /// Duration in whole seconds, as Twilio rounds it.
-    pub fn duration_secs(&self) -> u64 {
+    pub(crate) fn duration_secs(&self) -> u64 {
         (self.duration_ms + 500) / 1000
     }
 
     /// The Recording resource as Twilio's REST API returns it.
-    pub fn to_json(&self, account: &AccountSid, base: &str) -> Value {
+    pub(crate) fn to_json(&self, account: &AccountSid, base: &str) -> Value {
         let uri = format!("/2010-04-01/Accounts/{account}/Recordings/{}.json", self.sid);
         json!({
             "sid": self.sid,

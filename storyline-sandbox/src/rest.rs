@@ -16,7 +16,7 @@ use crate::error::ApiError;
 use crate::media;
 use crate::state::State;
 
-pub fn routes() -> Vec<Route> {
+pub(crate) fn routes() -> Vec<Route> {
     routes![
         create_call,
         fetch_call,
@@ -27,7 +27,7 @@ pub fn routes() -> Vec<Route> {
     ]
 }
 
-pub fn catchers() -> Vec<Catcher> {
+pub(crate) fn catchers() -> Vec<Catcher> {
     catchers![not_found, unauthorized, too_many_requests, unavailable]
 }
 
@@ -53,7 +53,7 @@ fn unauthorized() -> ApiError {
 
 /// A REST request that the fault injector lets through (see [`crate::faults`]): during a burst it fails with `429` or
 /// `503`, as Twilio does under load or in an outage.
-pub struct Healthy;
+pub(crate) struct Healthy;
 
 #[rocket::async_trait]
 impl<'r> FromRequest<'r> for Healthy {
@@ -76,7 +76,7 @@ impl<'r> FromRequest<'r> for Healthy {
 }
 
 /// HTTP Basic auth with the account SID and auth token.
-pub struct Authenticated;
+pub(crate) struct Authenticated;
 
 #[rocket::async_trait]
 impl<'r> FromRequest<'r> for Authenticated {
@@ -256,7 +256,7 @@ fn delete_recording(
 }
 
 /// A recording resource or its audio.
-pub enum Media {
+pub(crate) enum Media {
     Json(Json<Value>),
     Audio(ContentType, Vec<u8>),
 }

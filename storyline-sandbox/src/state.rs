@@ -8,7 +8,7 @@ use std::time::Duration;
 use storyline_core::{AccountSid, AuthToken, CallSid, RecordingSid};
 
 use crate::faults::{self, Faults};
-use crate::outbound;
+use crate::outbound::{self, for_logs};
 use crate::phone;
 use crate::records::{CallRecord, RecordingRecord};
 
@@ -30,17 +30,17 @@ pub(crate) struct State {
 
 impl State {
     /// The sandbox's own base URL, for the URLs it hands out.
-    pub fn public_base(&self) -> &str {
+    pub(crate) fn public_base(&self) -> &str {
         self.base_url.get().map(String::as_str).unwrap_or("http://127.0.0.1")
     }
 
     /// Sleeps for `secs` seconds of call time.
-    pub async fn wait(&self, secs: f64) {
+    pub(crate) async fn wait(&self, secs: f64) {
         tokio::time::sleep(Duration::from_secs_f64((secs / self.speed).max(0.0))).await;
     }
 
     /// The parameters every request about this call carries.
-    pub fn common_params(&self, sid: &CallSid) -> Vec<(String, String)> {
+    pub(crate) fn common_params(&self, sid: &CallSid) -> Vec<(String, String)> {
         let calls = self.calls.lock().expect("not poisoned");
         let Some(call) = calls.get(sid) else { return Vec::new() };
         let mut p: Vec<(String, String)> = vec![
@@ -63,10 +63,10 @@ impl State {
     }
 
     /// Sends a callback whose answer does not matter, retrying a failed connection once as Twilio does by default.
-    pub async fn deliver(&self, method: &str, url: &str, params: &[(String, String)]) {
+    pub(crate) async fn deliver(&self, method: &str, url: &str, params: &[(String, String)]) {
         let f = &self.faults;
         if Faults::roll(f.drop) {
-            tracing::debug!("sandbox fault: callback to {url} never delivered");
+            tracing::debug!("sandbox fault: callback to {} never delivered", for_logs(url));
             return;
         }
         if Faults::roll(f.delay) {
@@ -83,10 +83,10 @@ impl State {
             match self.http.send(&self.auth_token, method, url, params).await {
                 Ok(_) => return,
                 Err(e) if attempt == 0 => {
-                    tracing::debug!("sandbox callback to {url} failed ({e}); retrying once");
+                    tracing::debug!("sandbox callback to {} failed ({e}); retrying once", for_logs(url));
                     self.wait(1.0).await;
                 }
-                Err(e) => tracing::warn!("sandbox callback to {url} failed twice ({e}); giving up"),
+                Err(e) => tracing::warn!("sandbox callback to {} failed twice ({e}); giving up", for_logs(url)),
             }
         }
     }

@@ -9,7 +9,7 @@ use fantoccini::{Client, ClientBuilder};
 use serde_json::{Value, json};
 
 use crate::ports::free_port;
-use crate::server::{launch, standalone};
+use crate::server::{host, launch, standalone};
 use crate::settings;
 
 /// How long a page may take to reach a state the test waits for.
@@ -70,10 +70,6 @@ impl Site {
     /// Storyline at `mount` (`/` for the stand-alone server), its calls `speed` times faster than real time: slower
     /// than the default for a test that must see the shortest steps of a call (ringing lasts 4 s of call time).
     pub async fn start_with(mount: &str, speed: f64) -> Site {
-        #[rocket::get("/")]
-        fn host_home() -> &'static str {
-            "A host service"
-        }
         let data = tempfile::tempdir().expect("a temporary directory");
         let figment = settings::isolated(data.path(), 0)
             .merge(("storyline.max_story_seconds", 20))
@@ -81,9 +77,7 @@ impl Site {
         let rocket = if mount == "/" {
             standalone(figment)
         } else {
-            rocket::custom(figment)
-                .mount("/", rocket::routes![host_home])
-                .attach(storyline_rocket::Storyline::mount_at(mount))
+            host(figment, mount)
         };
         let launched = launch(rocket).await.expect("the server starts");
         let (port, shutdown) = (launched.port, launched.shutdown);
@@ -99,10 +93,7 @@ impl Site {
 
     /// A URL of Storyline's (`/` is its landing page, wherever it is mounted).
     pub fn url(&self, path: &str) -> String {
-        match (path, self.mount.as_str()) {
-            ("/", mount) if !mount.is_empty() => format!("{}{mount}", self.base),
-            (path, mount) => format!("{}{mount}{path}", self.base),
-        }
+        crate::Http::mounted(&self.base, &self.mount).url(path)
     }
 }
 

@@ -37,7 +37,7 @@ pub struct Recording {
 pub async fn recording(data_dir: &Path, id: &str) -> Option<Recording> {
     let pool = open(data_dir).await;
     let row: Option<(String, Option<String>, String, String, i64)> =
-        sqlx::query_as("SELECT status, call_sid, state, phone, updated_at FROM recordings WHERE id = ?")
+        sqlx::query_as("SELECT status, call_sid, state, phone, updated_at FROM storyline_recordings WHERE id = ?")
             .bind(id)
             .fetch_optional(&pool)
             .await
@@ -74,7 +74,7 @@ pub async fn stored_status(data_dir: &Path, id: &str) -> String {
 /// How many recordings the database holds.
 pub async fn recordings_count(data_dir: &Path) -> i64 {
     let pool = open(data_dir).await;
-    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM recordings")
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM storyline_recordings")
         .fetch_one(&pool)
         .await
         .expect("count recordings");
@@ -85,7 +85,7 @@ pub async fn recordings_count(data_dir: &Path) -> i64 {
 /// Every recording's id, call SID and number.
 pub async fn all_recordings(data_dir: &Path) -> Vec<(String, Option<String>, String)> {
     let pool = open(data_dir).await;
-    let rows = sqlx::query_as("SELECT id, call_sid, phone FROM recordings")
+    let rows = sqlx::query_as("SELECT id, call_sid, phone FROM storyline_recordings")
         .fetch_all(&pool)
         .await
         .expect("read recordings");
@@ -107,7 +107,7 @@ pub async fn stored_story(data_dir: &Path, id: &str) -> String {
     };
     let pool = open(data_dir).await;
     let jobs = sqlx::query_as::<_, (String, String, i64, i64, i64, Option<String>)>(
-        "SELECT kind, payload, attempts, done, run_at, last_error FROM jobs WHERE recording_id = ? ORDER BY id",
+        "SELECT kind, payload, attempts, done, run_at, last_error FROM storyline_jobs WHERE recording_id = ? ORDER BY id",
     )
     .bind(id)
     .fetch_all(&pool)
@@ -131,7 +131,7 @@ pub async fn stored_story(data_dir: &Path, id: &str) -> String {
 /// How many background jobs a recording has had.
 pub async fn jobs_count(data_dir: &Path, id: &str) -> i64 {
     let pool = open(data_dir).await;
-    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM jobs WHERE recording_id = ?")
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM storyline_jobs WHERE recording_id = ?")
         .bind(id)
         .fetch_one(&pool)
         .await

@@ -226,6 +226,28 @@ pub fn standalone(figment: Figment) -> Rocket<Build> {
     rocket::custom(figment).attach(Storyline::mount_at("/"))
 }
 
+/// A host service with its own home page (`The host's own home page`), 404 catcher (`The host's own 404`) and
+/// response header (`X-Host: yes`), and Storyline mounted at `mount`.
+pub fn host(figment: Figment, mount: &str) -> Rocket<Build> {
+    #[rocket::get("/")]
+    fn home() -> &'static str {
+        "The host's own home page"
+    }
+    #[rocket::catch(404)]
+    fn not_found() -> &'static str {
+        "The host's own 404"
+    }
+    rocket::custom(figment)
+        .mount("/", rocket::routes![home])
+        .register("/", rocket::catchers![not_found])
+        .attach(AdHoc::on_response("the host's header", |_, res| {
+            Box::pin(async move {
+                res.set_header(rocket::http::Header::new("X-Host", "yes"));
+            })
+        }))
+        .attach(Storyline::mount_at(mount))
+}
+
 /// A Rocket launched in this process.
 pub struct Launched {
     /// The port it listens on.

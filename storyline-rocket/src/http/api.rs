@@ -16,9 +16,9 @@ use tracing::Instrument as _;
 use super::guards::{ApiAuthError, ApiKey, Id};
 use super::status_of;
 use crate::app::App;
-use crate::pages::words;
 use crate::story::idempotency::{self, Claim};
-use crate::story::{self, PlaceError, StartError, StartRequest};
+use crate::story::{self, PlaceError, StartError, StartRequest, Unavailable};
+use storyline_core::RecordingId;
 
 pub(super) fn routes() -> Vec<Route> {
     routes![create, fetch]
@@ -193,9 +193,28 @@ async fn create(app: &State<App>, auth: Result<ApiKey, ApiAuthError>, key: Idemp
                         replayed: true,
                     };
                 }
-                Ok(Claim::Answered {
-                    same_request: false, ..
+                // The request that held the key died after creating its story: that story is the answer.
+                Ok(Claim::Started {
+                    recording_id,
+                    same_request: true,
                 }) => {
+                    let answer = story_answer(app, &recording_id, Status::Created).await;
+                    if let Err(e) = idempotency::answer(app, key, answer.status.code, &answer.body).await {
+                        tracing::error!("keeping an idempotency key's answer failed: {e}");
+                    }
+                    return Answer {
+                        replayed: true,
+                        ..answer
+                    };
+                }
+                Ok(
+                    Claim::Answered {
+                        same_request: false, ..
+                    }
+                    | Claim::Started {
+                        same_request: false, ..
+                    },
+                ) => {
                     return Answer::error(
                         Status::UnprocessableEntity,
                         "idempotency_key_reused",
@@ -219,21 +238,23 @@ async fn create(app: &State<App>, auth: Result<ApiKey, ApiAuthError>, key: Idemp
             address: None,
             reference,
             prompt,
+            idempotency_key: key.as_deref(),
         };
-        let answer = match story::start(app, start).await {
-            Ok(id) => match story::view(app, &id).await {
-                Ok(Some(view)) => Answer::json(Status::Created, &view.to_story_json(app)),
-                _ => Answer::error(
-                    Status::InternalServerError,
-                    "internal",
-                    "Something went wrong on our side.",
-                ),
-            },
+        let started = story::start(app, start).await;
+        // Only a refusal that placed nothing (a limit reached, the queue full) lets the key go for a retry; every
+        // other answer, our failures included, is the key's answer for a day, as Stripe's keys are.
+        let placed_nothing = matches!(
+            started,
+            Err(StartError::Place(
+                PlaceError::Limited(_) | PlaceError::Unavailable(Unavailable::Busy)
+            ))
+        );
+        let answer = match started {
+            Ok(id) => story_answer(app, &id, Status::Created).await,
             Err(e) => start_error(app, &e),
         };
         if let Some(key) = &key {
-            // Our own failures and "try later" are not kept: the same key may be tried again.
-            let kept = if answer.status.code >= 500 || answer.status == Status::TooManyRequests {
+            let kept = if placed_nothing {
                 idempotency::release(app, key).await
             } else {
                 idempotency::answer(app, key, answer.status.code, &answer.body).await
@@ -249,27 +270,19 @@ async fn create(app: &State<App>, auth: Result<ApiKey, ApiAuthError>, key: Idemp
 }
 
 fn start_error(app: &App, e: &StartError) -> Answer {
-    match e {
-        StartError::BadNumber(err) => {
-            Answer::error(Status::UnprocessableEntity, "invalid_phone", words::phone_error(err))
-        }
-        StartError::NumberRefused(err) => Answer::error(
-            Status::UnprocessableEntity,
-            "number_not_allowed",
-            &words::number_refused(err, app.guard.allowed_countries()),
+    let (status, code, words) = super::start_refused(app, e);
+    Answer::error(status, code, &words)
+}
+
+/// A story as the API answers it, or our own failure.
+async fn story_answer(app: &App, id: &RecordingId, status: Status) -> Answer {
+    match story::view(app, id).await {
+        Ok(Some(view)) => Answer::json(status, &view.to_story_json(app)),
+        _ => Answer::error(
+            Status::InternalServerError,
+            "internal",
+            "Something went wrong on our side.",
         ),
-        StartError::Place(err) => {
-            let (status, code) = match err {
-                PlaceError::Refused(_) => (Status::UnprocessableEntity, "number_refused"),
-                PlaceError::Limited(_) => (Status::TooManyRequests, "rate_limited"),
-                PlaceError::Unavailable(_) => (Status::ServiceUnavailable, "unavailable"),
-                PlaceError::Internal(why) => {
-                    tracing::error!("placing a call failed: {why}");
-                    (Status::InternalServerError, "internal")
-                }
-            };
-            Answer::error(status, code, words::place_error(err))
-        }
     }
 }
 

@@ -62,7 +62,8 @@ impl<'r> FromRequest<'r> for SameOrigin {
         ) {
             Ok(()) => request::Outcome::Success(SameOrigin),
             Err(e) => {
-                tracing::warn!(path = %req.uri().path(), "{e}");
+                // The path can name a recording (its retry form): log the route, not the path.
+                tracing::warn!(route = %req.route().map_or("?".to_owned(), |r| r.uri.to_string()), "{e}");
                 request::Outcome::Error((Status::Forbidden, e))
             }
         }
@@ -100,7 +101,7 @@ impl<'r> FromData<'r> for Signed {
             Ok(()) => DataOutcome::Success(Signed(pairs)),
             Err(e) => {
                 // The path names the recording: log the route, not the URL.
-                tracing::warn!(path = %req.route().map_or("?".to_owned(), |r| r.uri.to_string()), "refused a webhook: {e}");
+                tracing::warn!(route = %req.route().map_or("?".to_owned(), |r| r.uri.to_string()), "refused a webhook: {e}");
                 DataOutcome::Error((Status::Forbidden, "bad signature"))
             }
         }

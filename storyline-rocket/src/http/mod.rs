@@ -16,8 +16,9 @@ use rocket::serde::json::{Json, Value, json};
 use rocket::{Catcher, Response, Route, catch, catchers};
 
 use crate::app::App;
-use crate::pages::Links;
-use crate::story::StoryError;
+use crate::links::Links;
+use crate::pages::words;
+use crate::story::{PlaceError, StartError, StoryError};
 
 /// Every route, relative to the mount path. The robots file only makes sense at the site's root.
 pub(crate) fn routes(links: &Links) -> Vec<Route> {
@@ -62,6 +63,35 @@ fn wants_json(req: &Request<'_>) -> bool {
             .is_some_and(|a| a.contains("application/json") && !a.contains("text/html"))
 }
 
+/// Why a story was not started, for the form and the API alike: the status, the API's error code, and the words the
+/// storyteller reads.
+pub(crate) fn start_refused(app: &App, e: &StartError) -> (Status, &'static str, String) {
+    match e {
+        StartError::BadNumber(err) => (
+            Status::UnprocessableEntity,
+            "invalid_phone",
+            words::phone_error(err).into(),
+        ),
+        StartError::NumberRefused(err) => (
+            Status::UnprocessableEntity,
+            "number_not_allowed",
+            words::number_refused(err, app.guard.allowed_countries()),
+        ),
+        StartError::Place(err) => {
+            let (status, code) = match err {
+                PlaceError::Refused(_) => (Status::UnprocessableEntity, "number_refused"),
+                PlaceError::Limited(_) => (Status::TooManyRequests, "rate_limited"),
+                PlaceError::Unavailable(_) => (Status::ServiceUnavailable, "unavailable"),
+                PlaceError::Internal(why) => {
+                    tracing::error!("placing a call failed: {why}");
+                    (Status::InternalServerError, "internal")
+                }
+            };
+            (status, code, words::place_error(err).into())
+        }
+    }
+}
+
 /// The story flow's errors as HTTP statuses.
 pub(crate) fn status_of(e: &StoryError) -> Status {
     match e {
@@ -103,24 +133,38 @@ fn unprocessable(req: &Request<'_>) -> (Status, Result<Json<Value>, RawHtml<Stri
     }
 }
 
+/// The API answers JSON whatever went wrong; everything else keeps its plain answer.
+fn api_or<T>(req: &Request<'_>, code: &str, message: &str, other: T) -> Result<Json<Value>, T> {
+    if relative_path(req).starts_with("/api/") {
+        Ok(Json(api::error_body(code, message)))
+    } else {
+        Err(other)
+    }
+}
+
 #[catch(400)]
-fn bad_request() -> &'static str {
-    "Bad request"
+fn bad_request(req: &Request<'_>) -> Result<Json<Value>, &'static str> {
+    api_or(req, "bad_request", "The request could not be read.", "Bad request")
 }
 
 #[catch(403)]
-fn forbidden() -> &'static str {
-    "Forbidden"
+fn forbidden(req: &Request<'_>) -> Result<Json<Value>, &'static str> {
+    api_or(req, "forbidden", "This request is not allowed.", "Forbidden")
 }
 
 #[catch(413)]
-fn too_large() -> &'static str {
-    "Payload too large"
+fn too_large(req: &Request<'_>) -> Result<Json<Value>, &'static str> {
+    api_or(req, "too_large", "The request body is too large.", "Payload too large")
 }
 
 #[catch(500)]
-fn server_error(req: &Request<'_>) -> RawHtml<String> {
-    RawHtml(crate::pages::server_error(&links(req)).into_string())
+fn server_error(req: &Request<'_>) -> Result<Json<Value>, RawHtml<String>> {
+    api_or(
+        req,
+        "internal",
+        "Something went wrong on our side.",
+        RawHtml(crate::pages::server_error(&links(req)).into_string()),
+    )
 }
 
 /// Whether a request is Storyline's: under its mount path (segment by segment: `/stories` is not `/storyteller`).

@@ -57,27 +57,8 @@ fn form_error(app: &App, status: Status, typed: &str, message: &str) -> (Status,
 
 /// The landing form again, with what went wrong and the number as typed.
 fn start_refused(app: &App, typed: &str, e: &StartError) -> (Status, Page) {
-    match e {
-        StartError::BadNumber(e) => form_error(app, Status::UnprocessableEntity, typed, words::phone_error(e)),
-        StartError::NumberRefused(e) => form_error(
-            app,
-            Status::UnprocessableEntity,
-            typed,
-            &words::number_refused(e, app.guard.allowed_countries()),
-        ),
-        StartError::Place(e) => {
-            let status = match e {
-                PlaceError::Refused(_) => Status::UnprocessableEntity,
-                PlaceError::Limited(_) => Status::TooManyRequests,
-                PlaceError::Unavailable(_) => Status::ServiceUnavailable,
-                PlaceError::Internal(err) => {
-                    tracing::error!("placing a call failed: {err}");
-                    Status::InternalServerError
-                }
-            };
-            form_error(app, status, typed, words::place_error(e))
-        }
-    }
+    let (status, _, words) = super::start_refused(app, e);
+    form_error(app, status, typed, &words)
 }
 
 #[post("/", data = "<data>")]
@@ -97,6 +78,7 @@ async fn start(
             address: address.as_ref(),
             reference: None,
             prompt: None,
+            idempotency_key: None,
         };
         match story::start(app, request).await {
             Ok(id) => Ok(Redirect::to(app.links.recording(id.as_str()))),
@@ -130,7 +112,7 @@ fn status_json(app: &App, view: &View) -> Value {
         "final": view.status.is_final(),
     });
     if let (Some(s), StoryStatus::Complete) = (&view.stored, view.status) {
-        v["audio_url"] = json!(app.links.path(&format!("/recording/{}/audio", view.id)));
+        v["audio_url"] = json!(app.links.audio(view.id.as_str()));
         v["duration_secs"] = json!(s.duration.as_secs_f64());
         v["recorded_at"] = json!(s.recorded_at);
     }
@@ -174,7 +156,7 @@ async fn events(app: &State<App>, id: Id, mut shutdown: Shutdown) -> Result<Even
     // Listen before reading: a change between the two would otherwise be missed, and an ending (after which no
     // other change comes) would leave the page waiting for ever.
     let mut rx = app.changes.subscribe();
-    let first = load(app, &id).await?;
+    let first = load(app, &id).instrument(id.span("events")).await?;
     let app = app.inner().clone();
     let id = id.0;
     Ok(EventStream! {

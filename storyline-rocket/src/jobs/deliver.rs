@@ -10,6 +10,7 @@ use hyper_util::client::legacy::Client as HyperClient;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use storyline_core::events;
+use storyline_core::recording::Status;
 
 use super::Outcome;
 use crate::app::App;
@@ -89,7 +90,8 @@ pub(super) async fn event(app: &App, outbound: &Outbound, event_id: &str, attemp
             Ok(None) => return Outcome::Done,
             Err(e) => return Outcome::Retry(e.to_string()),
         };
-        if body["data"]["status"] != now.as_str() {
+        // Still on its way, or told after all: `story.completed` follows instead (or a later ending replaces this one).
+        if !now.is_final() || now == Status::Complete {
             tracing::info!(event = event_id, status = %now, "an ending gave way to a story: its story.ended is not sent");
             return Outcome::Done;
         }
@@ -102,6 +104,9 @@ pub(super) async fn event(app: &App, outbound: &Outbound, event_id: &str, attemp
             no longer retried (the story itself is kept)"
         );
         return Outcome::Done;
+    }
+    if let Err(e) = app.store.event_attempted(event_id).await {
+        return Outcome::Retry(e.to_string());
     }
     let signature = events::sign(
         &target.secret,

@@ -6,6 +6,8 @@ mod deliver;
 mod media;
 mod reconcile;
 
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tracing::Instrument as _;
@@ -22,6 +24,9 @@ const TICK: Duration = Duration::from_millis(250);
 pub(crate) fn spawn(app: App) {
     tokio::spawn(async move {
         let outbound = Outbound::new();
+        // Deliveries wait on the host service (up to 10 s each): they run beside the loop, so a slow host never holds
+        // up copying a story. A delivery still running is not started again.
+        let delivering: Arc<Mutex<HashSet<i64>>> = Arc::default();
         let mut shutdown = app.shutdown.get().cloned();
         // Right after a restart, every unfinished call is looked at once.
         reconcile::stale(&app, true).await;
@@ -41,7 +46,22 @@ pub(crate) fn spawn(app: App) {
                 Ok(jobs) => {
                     for job in jobs {
                         let span = tracing::info_span!("job", recording = %job.recording_id.log_tag());
-                        run(&app, &outbound, job).instrument(span).await;
+                        if matches!(job.job, Ok(Job::DeliverEvent { .. })) {
+                            if !delivering.lock().expect("not poisoned").insert(job.id) {
+                                continue;
+                            }
+                            let (app, outbound, delivering) = (app.clone(), outbound.clone(), delivering.clone());
+                            tokio::spawn(
+                                async move {
+                                    let id = job.id;
+                                    run(&app, &outbound, job).await;
+                                    delivering.lock().expect("not poisoned").remove(&id);
+                                }
+                                .instrument(span),
+                            );
+                        } else {
+                            run(&app, &outbound, job).instrument(span).await;
+                        }
                     }
                 }
                 Err(e) => tracing::error!("reading due jobs failed: {e}"),
@@ -87,7 +107,7 @@ async fn run(app: &App, outbound: &Outbound, due: DueJob) {
     };
     match outcome {
         Outcome::Done => {
-            let _ = app.store.finish_job(due.id).await;
+            let _ = app.store.finish_job(due.id, due.generation).await;
         }
         Outcome::Retry(e) => {
             let attempt = due.attempts.saturating_add(1);

@@ -8,8 +8,9 @@ use storyline_core::{CallSid, RecordingId};
 use super::Outcome;
 use crate::abuse;
 use crate::app::App;
-use crate::store::{Job, now_ms};
+use crate::store::{Job, StoredRecording, now_ms};
 use crate::story::{self, scheduled};
+use tracing::Instrument as _;
 
 /// Asks Twilio's REST API what became of a call and its recordings.
 pub(super) async fn call(app: &App, id: &RecordingId, call_sid: &CallSid, attempt: u32) -> Outcome {
@@ -94,53 +95,59 @@ pub(super) async fn stale(app: &App, at_startup: bool) {
         }
     };
     for row in rows {
-        let (id, recording) = (&row.id, &row.recording);
-        let mut jobs = Vec::new();
-        for effect in recording.pending_effects() {
-            match effect {
-                Effect::CopyMedia {
-                    recording_sid,
-                    media_url,
-                    attempt,
-                } => jobs.push(story::copy_media(recording_sid, media_url, attempt, Duration::ZERO)),
-                Effect::ScheduleReconcile { call_sid, attempt, .. } => {
-                    jobs.push(scheduled(Job::Reconcile { call_sid, attempt }, Duration::ZERO));
-                }
-                _ => {}
+        let span = tracing::info_span!("look after", recording = %row.id.log_tag());
+        look_after(app, row).instrument(span).await;
+    }
+}
+
+/// Re-issues the work one unfinished recording's state still owes, or ends it if its call was never placed.
+async fn look_after(app: &App, row: StoredRecording) {
+    let (id, recording) = (&row.id, &row.recording);
+    let mut jobs = Vec::new();
+    for effect in recording.pending_effects() {
+        match effect {
+            Effect::CopyMedia {
+                recording_sid,
+                media_url,
+                attempt,
+            } => jobs.push(story::copy_media(recording_sid, media_url, attempt, Duration::ZERO)),
+            Effect::ScheduleReconcile { call_sid, attempt, .. } => {
+                jobs.push(scheduled(Job::Reconcile { call_sid, attempt }, Duration::ZERO));
             }
+            _ => {}
         }
-        // A recording whose call was never placed (the server stopped between saving it and Twilio's answer, and no
-        // callback has named a call since): end it honestly. Any call Twilio did place has long since called back.
-        let never_placed_after = app.delay(600).max(abuse::QUEUE_AT_MOST + Duration::from_secs(30));
-        if recording.call_sid().is_none()
-            && recording.status() == Status::Calling
-            && row.updated_at < now_ms() - never_placed_after.as_millis() as i64
-        {
-            let event = Event::CallRejected {
-                code: None,
-                message: "the call was not placed: the server stopped while placing it".into(),
-            };
-            let _ = story::apply(app, id, event).await;
-            continue;
-        }
-        // A call still "on the way", or a story waiting for its recording callback, that has been quiet: callbacks may
-        // be lost. Twilio's REST API knows. (A story whose copy is pending has a copy job above instead.)
-        if jobs.is_empty()
-            && let Some(call_sid) = recording.call_sid()
-        {
-            jobs.push(scheduled(
-                Job::Reconcile {
-                    call_sid: call_sid.clone(),
-                    attempt: recording.reconciliations() + 1,
-                },
-                Duration::ZERO,
-            ));
-        }
-        // Only the jobs: writing back the state read above could undo a webhook that came in meanwhile.
-        if !jobs.is_empty()
-            && let Err(e) = app.store.enqueue(id, &jobs).await
-        {
-            tracing::error!(recording = %id.log_tag(), "enqueueing unfinished work failed: {e}");
-        }
+    }
+    // A recording whose call was never placed (the server stopped between saving it and Twilio's answer, and no
+    // callback has named a call since): end it honestly. Any call Twilio did place has long since called back.
+    let never_placed_after = app.delay(600).max(abuse::QUEUE_AT_MOST + Duration::from_secs(30));
+    if recording.call_sid().is_none()
+        && recording.status() == Status::Calling
+        && row.updated_at < now_ms() - never_placed_after.as_millis() as i64
+    {
+        let event = Event::CallRejected {
+            code: None,
+            message: "the call was not placed: the server stopped while placing it".into(),
+        };
+        let _ = story::apply(app, id, event).await;
+        return;
+    }
+    // A call still "on the way", or a story waiting for its recording callback, that has been quiet: callbacks may
+    // be lost. Twilio's REST API knows. (A story whose copy is pending has a copy job above instead.)
+    if jobs.is_empty()
+        && let Some(call_sid) = recording.call_sid()
+    {
+        jobs.push(scheduled(
+            Job::Reconcile {
+                call_sid: call_sid.clone(),
+                attempt: recording.reconciliations() + 1,
+            },
+            Duration::ZERO,
+        ));
+    }
+    // Only the jobs: writing back the state read above could undo a webhook that came in meanwhile.
+    if !jobs.is_empty()
+        && let Err(e) = app.store.enqueue(id, &jobs).await
+    {
+        tracing::error!("enqueueing unfinished work failed: {e}");
     }
 }

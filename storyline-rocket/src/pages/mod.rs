@@ -11,45 +11,7 @@ use maud::{DOCTYPE, Markup, PreEscaped, html};
 pub(crate) use recording::{AudioView, RecordingView, recording};
 pub(crate) use words::words;
 
-/// Where Storyline's pages live: every link, form action and asset URL is built here from the mount path.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Links {
-    /// The mount path without a trailing slash: empty at the root, `/stories` inside a host.
-    base: String,
-}
-
-impl Links {
-    /// Links under a mount path (`/`, `/stories`, `/stories/`).
-    pub(crate) fn new(mount: &str) -> Links {
-        Links {
-            base: mount.trim_end_matches('/').to_owned(),
-        }
-    }
-
-    /// The mount path without a trailing slash (empty at the root).
-    pub(crate) fn base(&self) -> &str {
-        &self.base
-    }
-
-    /// The landing page: `/` at the root, the mount path itself inside a host.
-    pub(crate) fn home(&self) -> String {
-        if self.base.is_empty() {
-            "/".into()
-        } else {
-            self.base.clone()
-        }
-    }
-
-    /// A path under the mount point: `path("/recording/x")` is `/stories/recording/x` inside a host.
-    pub(crate) fn path(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
-    }
-
-    /// A recording's page.
-    pub(crate) fn recording(&self, id: &str) -> String {
-        self.path(&format!("/recording/{id}"))
-    }
-}
+pub(crate) use crate::links::Links;
 
 /// How a page is served.
 struct Page<'a> {

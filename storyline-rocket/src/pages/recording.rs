@@ -48,7 +48,7 @@ pub(crate) fn recording(links: &Links, view: &RecordingView<'_>, waveform: Optio
     let w = words(view.status, view.number);
     let live = !view.status.is_final();
     let page_url = links.recording(view.id);
-    let audio_url = format!("{page_url}/audio");
+    let audio_url = links.audio(view.id);
     let download_url = format!("{audio_url}?download=1");
     // The player shows whole seconds cut down: say the same length (the stored length is rounded).
     let length = waveform.map_or_else(

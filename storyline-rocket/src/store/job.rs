@@ -1,4 +1,7 @@
 //! The background work a recording owes, as the store keeps it: a kind and a payload per job, read back into [`Job`].
+//!
+//! `Job` is the jobs room's type, defined here because the store takes and returns it while `jobs/` runs it: with it
+//! in `jobs/`, the two would import each other.
 
 use serde::{Deserialize, Serialize};
 use storyline_core::{CallSid, RecordingSid};

@@ -57,12 +57,16 @@ impl Store {
             .max_connections(8)
             .connect_with(options)
             .await?;
-        Store::with_pool(pool).await
+        sqlx::migrate!("./migrations").run(&pool).await?;
+        Ok(Store { pool })
     }
 
-    /// Uses a pool the host service made, bringing its schema up to date.
-    pub(crate) async fn with_pool(pool: SqlitePool) -> Result<Store, sqlx::Error> {
-        sqlx::migrate!("./migrations").run(&pool).await?;
+    /// Uses a pool the host service made, bringing Storyline's tables in it up to date. Storyline keeps its own
+    /// record of migrations (`storyline_migrations`), apart from the host's (`_sqlx_migrations`).
+    pub(crate) async fn with_host_pool(pool: SqlitePool) -> Result<Store, sqlx::Error> {
+        let mut migrator = sqlx::migrate!("./migrations");
+        migrator.dangerous_set_table_name("storyline_migrations");
+        migrator.run(&pool).await?;
         Ok(Store { pool })
     }
 }
@@ -170,6 +174,8 @@ pub(crate) struct NewEvent {
     pub created: i64,
     /// The JSON delivered, every time.
     pub body: String,
+    /// When to deliver it, in milliseconds since the Unix epoch.
+    pub deliver_at: i64,
 }
 
 /// An event as stored.
@@ -186,6 +192,8 @@ pub(crate) struct StoredEvent {
 #[derive(Debug)]
 pub(crate) struct DueJob {
     pub id: i64,
+    /// How often it was asked for: finishing it finishes only this request of it.
+    pub generation: i64,
     pub recording_id: RecordingId,
     pub job: Result<Job, UnreadableJob>,
     /// Attempts that failed so far.
@@ -205,12 +213,22 @@ pub(crate) enum Claim {
         body: String,
         same_request: bool,
     },
+    /// The request that held the key stopped (the server died) after it created this recording: its story is the
+    /// answer.
+    Started {
+        recording_id: RecordingId,
+        same_request: bool,
+    },
 }
+
+/// How long a request may hold an `Idempotency-Key` without answering before it is taken to have died with its
+/// server: far beyond the longest start of a story (a few seconds' wait for a turn, and Twilio's answer).
+const KEY_HELD_AT_MOST_MS: i64 = 5 * 60 * 1000;
 
 impl Store {
     /// Loads one recording.
     pub(crate) async fn get(&self, id: &RecordingId) -> Result<Option<StoredRecording>, StoreError> {
-        let row = sqlx::query("SELECT * FROM recordings WHERE id = ?")
+        let row = sqlx::query("SELECT * FROM storyline_recordings WHERE id = ?")
             .bind(id.as_str())
             .fetch_optional(&self.pool)
             .await?;
@@ -233,12 +251,12 @@ impl Store {
         let since = now - LIMIT_WINDOW_MS;
         // One statement: SQLite takes the write lock before it counts, so the count and the insert are one step.
         let inserted = sqlx::query(
-            "INSERT INTO recordings (id, phone, phone_display, call_sid, status, state, created_at, updated_at, address, \
+            "INSERT INTO storyline_recordings (id, phone, phone_display, call_sid, status, state, created_at, updated_at, address, \
                                      reference, prompt) \
              SELECT ?1, ?2, ?3, NULL, ?4, ?5, ?6, ?6, ?7, ?8, ?9 \
-             WHERE (?10 = 0 OR (SELECT COUNT(*) FROM recordings WHERE phone = ?2 AND created_at > ?12) < ?10) \
+             WHERE (?10 = 0 OR (SELECT COUNT(*) FROM storyline_recordings WHERE phone = ?2 AND created_at > ?12) < ?10) \
                AND (?11 = 0 OR ?7 IS NULL \
-                    OR (SELECT COUNT(*) FROM recordings WHERE address = ?7 AND created_at > ?12) < ?11)",
+                    OR (SELECT COUNT(*) FROM storyline_recordings WHERE address = ?7 AND created_at > ?12) < ?11)",
         )
         .bind(new.id.as_str())
         .bind(new.phone.e164())
@@ -258,11 +276,12 @@ impl Store {
         if inserted == 1 {
             return Ok(());
         }
-        let (to_number,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM recordings WHERE phone = ? AND created_at > ?")
-            .bind(new.phone.e164())
-            .bind(since)
-            .fetch_one(&self.pool)
-            .await?;
+        let (to_number,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM storyline_recordings WHERE phone = ? AND created_at > ?")
+                .bind(new.phone.e164())
+                .bind(since)
+                .fetch_one(&self.pool)
+                .await?;
         let limit = if per_number > 0 && to_number >= i64::from(per_number) {
             Limit::Number
         } else {
@@ -275,7 +294,7 @@ impl Store {
     pub(crate) async fn stale(&self, statuses: &[Status], before_ms: i64) -> Result<Vec<StoredRecording>, StoreError> {
         let mut out = Vec::new();
         for status in statuses {
-            let rows = sqlx::query("SELECT * FROM recordings WHERE status = ? AND updated_at < ?")
+            let rows = sqlx::query("SELECT * FROM storyline_recordings WHERE status = ? AND updated_at < ?")
                 .bind(status.as_str())
                 .bind(before_ms)
                 .fetch_all(&self.pool)
@@ -289,30 +308,28 @@ impl Store {
 
     /// Removes a recording that never became a call (Twilio refused to place it), so nothing half-made is left behind.
     pub(crate) async fn delete_unplaced(&self, id: &RecordingId) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM recordings WHERE id = ? AND call_sid IS NULL")
+        sqlx::query("DELETE FROM storyline_recordings WHERE id = ? AND call_sid IS NULL")
             .bind(id.as_str())
             .execute(&self.pool)
             .await?;
         Ok(())
     }
 
-    /// Saves a recording's new state with the jobs it starts and the event it raises (delivered `deliver_after` from
-    /// now), atomically (see [`insert_jobs`] for jobs asked for twice; an event of a type the story already raised is
-    /// not raised again).
+    /// Saves a recording's new state with the jobs it starts and the event it raises, atomically (see [`insert_jobs`] for jobs asked for twice; an event of a type the story already raised
+    /// replaces it only while no delivery of it has been tried).
     pub(crate) async fn save(
         &self,
         id: &RecordingId,
         recording: &Recording,
         jobs: &[Scheduled],
         event: Option<&NewEvent>,
-        deliver_after: std::time::Duration,
     ) -> Result<(), StoreError> {
         let state = serde_json::to_string(recording).map_err(|e| corrupt("state", e))?;
         let now = now_ms();
         let finished = recording.is_final().then_some(now);
         let mut tx = self.pool.begin().await?;
         sqlx::query(
-            "UPDATE recordings SET status = ?, state = ?, call_sid = COALESCE(?, call_sid), updated_at = ?, \
+            "UPDATE storyline_recordings SET status = ?, state = ?, call_sid = COALESCE(?, call_sid), updated_at = ?, \
              finished_at = COALESCE(finished_at, ?) WHERE id = ?",
         )
         .bind(recording.status().as_str())
@@ -325,9 +342,12 @@ impl Store {
         .await?;
         insert_jobs(&mut tx, id, jobs).await?;
         if let Some(event) = event {
+            // A second ending of the same type (`hung_up`, then `no_recording` once the recording's callback comes)
+            // replaces the first while nothing of it has been sent.
             let inserted = sqlx::query(
-                "INSERT INTO events (id, recording_id, type, created_at, body) VALUES (?, ?, ?, ?, ?) \
-                 ON CONFLICT (recording_id, type) DO NOTHING",
+                "INSERT INTO storyline_events (id, recording_id, type, created_at, body) VALUES (?, ?, ?, ?, ?) \
+                 ON CONFLICT (recording_id, type) DO UPDATE SET body = excluded.body, created_at = excluded.created_at \
+                 WHERE storyline_events.delivered_at IS NULL AND storyline_events.attempts = 0",
             )
             .bind(&event.id)
             .bind(id.as_str())
@@ -342,7 +362,7 @@ impl Store {
                     job: Job::DeliverEvent {
                         event_id: event.id.clone(),
                     },
-                    run_at: now + deliver_after.as_millis() as i64,
+                    run_at: event.deliver_at,
                 };
                 insert_jobs(&mut tx, id, std::slice::from_ref(&deliver)).await?;
             }
@@ -363,7 +383,7 @@ impl Store {
     /// Jobs whose time has come, oldest first.
     pub(crate) async fn due_jobs(&self, limit: i64) -> Result<Vec<DueJob>, StoreError> {
         let rows = sqlx::query(
-            "SELECT id, recording_id, kind, payload, attempts FROM jobs WHERE done = 0 AND run_at <= ? \
+            "SELECT id, recording_id, kind, payload, attempts, generation FROM storyline_jobs WHERE done = 0 AND run_at <= ? \
              ORDER BY run_at LIMIT ?",
         )
         .bind(now_ms())
@@ -378,6 +398,7 @@ impl Store {
                 let attempts: i64 = r.try_get("attempts")?;
                 Ok(DueJob {
                     id: r.try_get("id")?,
+                    generation: r.try_get("generation")?,
                     recording_id: recording_id.parse().map_err(|e| corrupt("recording_id", e))?,
                     job: Job::from_stored(&kind, &payload),
                     attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
@@ -386,10 +407,11 @@ impl Store {
             .collect()
     }
 
-    /// Marks a job done.
-    pub(crate) async fn finish_job(&self, id: i64) -> Result<(), StoreError> {
-        sqlx::query("UPDATE jobs SET done = 1 WHERE id = ?")
+    /// Marks a job done, unless it was asked for again since it was read (then it runs again).
+    pub(crate) async fn finish_job(&self, id: i64, generation: i64) -> Result<(), StoreError> {
+        sqlx::query("UPDATE storyline_jobs SET done = 1 WHERE id = ? AND generation = ?")
             .bind(id)
+            .bind(generation)
             .execute(&self.pool)
             .await?;
         Ok(())
@@ -397,7 +419,7 @@ impl Store {
 
     /// Records a failed attempt and when to try again.
     pub(crate) async fn retry_job(&self, id: i64, run_at: i64, error: &str) -> Result<(), StoreError> {
-        sqlx::query("UPDATE jobs SET attempts = attempts + 1, run_at = ?, last_error = ? WHERE id = ?")
+        sqlx::query("UPDATE storyline_jobs SET attempts = attempts + 1, run_at = ?, last_error = ? WHERE id = ?")
             .bind(run_at)
             .bind(error)
             .bind(id)
@@ -408,7 +430,7 @@ impl Store {
 
     /// Loads an event.
     pub(crate) async fn event(&self, id: &str) -> Result<Option<StoredEvent>, StoreError> {
-        let row = sqlx::query("SELECT recording_id, created_at, body, delivered_at FROM events WHERE id = ?")
+        let row = sqlx::query("SELECT recording_id, created_at, body, delivered_at FROM storyline_events WHERE id = ?")
             .bind(id)
             .fetch_optional(&self.pool)
             .await?;
@@ -425,9 +447,18 @@ impl Store {
         .transpose()
     }
 
+    /// Counts a delivery attempt: from now on the event's body is fixed.
+    pub(crate) async fn event_attempted(&self, id: &str) -> Result<(), StoreError> {
+        sqlx::query("UPDATE storyline_events SET attempts = attempts + 1 WHERE id = ?")
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     /// Records that the host service took an event.
     pub(crate) async fn event_delivered(&self, id: &str) -> Result<(), StoreError> {
-        sqlx::query("UPDATE events SET delivered_at = COALESCE(delivered_at, ?) WHERE id = ?")
+        sqlx::query("UPDATE storyline_events SET delivered_at = COALESCE(delivered_at, ?) WHERE id = ?")
             .bind(now_ms())
             .bind(id)
             .execute(&self.pool)
@@ -440,12 +471,12 @@ impl Store {
     pub(crate) async fn claim_key(&self, key: &str, request: &str, ttl_ms: i64) -> Result<Claim, StoreError> {
         let now = now_ms();
         let mut tx = self.pool.begin().await?;
-        sqlx::query("DELETE FROM idempotency_keys WHERE created_at < ?")
+        sqlx::query("DELETE FROM storyline_idempotency_keys WHERE created_at < ?")
             .bind(now - ttl_ms)
             .execute(&mut *tx)
             .await?;
         let inserted = sqlx::query(
-            "INSERT INTO idempotency_keys (key, request, created_at) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING",
+            "INSERT INTO storyline_idempotency_keys (key, request, created_at) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING",
         )
         .bind(key)
         .bind(request)
@@ -456,29 +487,63 @@ impl Store {
         let claim = if inserted == 1 {
             Claim::New
         } else {
-            let r = sqlx::query("SELECT request, status, body FROM idempotency_keys WHERE key = ?")
-                .bind(key)
-                .fetch_one(&mut *tx)
-                .await?;
+            let r = sqlx::query(
+                "SELECT request, created_at, recording_id, status, body FROM storyline_idempotency_keys WHERE key = ?",
+            )
+            .bind(key)
+            .fetch_one(&mut *tx)
+            .await?;
             let first: String = r.try_get("request")?;
+            let held_since: i64 = r.try_get("created_at")?;
+            let recording: Option<String> = r.try_get("recording_id")?;
             let status: Option<i64> = r.try_get("status")?;
             let body: Option<String> = r.try_get("body")?;
-            match (status, body) {
-                (Some(status), Some(body)) => Claim::Answered {
+            let same_request = first == request;
+            match (status, body, recording) {
+                (Some(status), Some(body), _) => Claim::Answered {
                     status: u16::try_from(status).unwrap_or(500),
                     body,
-                    same_request: first == request,
+                    same_request,
                 },
-                _ => Claim::InFlight,
+                _ if now - held_since < KEY_HELD_AT_MOST_MS => Claim::InFlight,
+                (_, _, Some(recording)) => Claim::Started {
+                    recording_id: recording.parse().map_err(|e| corrupt("recording_id", e))?,
+                    same_request,
+                },
+                // It died before anything was placed: the key is this request's now.
+                (_, _, None) if same_request => {
+                    sqlx::query("UPDATE storyline_idempotency_keys SET created_at = ? WHERE key = ?")
+                        .bind(now)
+                        .bind(key)
+                        .execute(&mut *tx)
+                        .await?;
+                    Claim::New
+                }
+                // It died before anything was placed, and this is another request with the same key: a mistake.
+                (_, _, None) => Claim::Answered {
+                    status: 0,
+                    body: String::new(),
+                    same_request: false,
+                },
             }
         };
         tx.commit().await?;
         Ok(claim)
     }
 
+    /// Notes the recording a key's request created, before its call is placed.
+    pub(crate) async fn key_started(&self, key: &str, id: &RecordingId) -> Result<(), StoreError> {
+        sqlx::query("UPDATE storyline_idempotency_keys SET recording_id = ? WHERE key = ?")
+            .bind(id.as_str())
+            .bind(key)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     /// Keeps the answer given to a key.
     pub(crate) async fn answer_key(&self, key: &str, status: u16, body: &str) -> Result<(), StoreError> {
-        sqlx::query("UPDATE idempotency_keys SET status = ?, body = ? WHERE key = ?")
+        sqlx::query("UPDATE storyline_idempotency_keys SET status = ?, body = ? WHERE key = ?")
             .bind(i64::from(status))
             .bind(body)
             .bind(key)
@@ -489,7 +554,7 @@ impl Store {
 
     /// Lets a key go without an answer (the request failed on our side: the host may try again with it).
     pub(crate) async fn release_key(&self, key: &str) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM idempotency_keys WHERE key = ? AND status IS NULL")
+        sqlx::query("DELETE FROM storyline_idempotency_keys WHERE key = ? AND status IS NULL")
             .bind(key)
             .execute(&self.pool)
             .await?;
@@ -502,10 +567,10 @@ impl Store {
 async fn insert_jobs(tx: &mut sqlx::SqliteConnection, id: &RecordingId, jobs: &[Scheduled]) -> Result<(), sqlx::Error> {
     for s in jobs {
         sqlx::query(
-            "INSERT INTO jobs (recording_id, kind, payload, run_at) VALUES (?, ?, ?, ?) \
+            "INSERT INTO storyline_jobs (recording_id, kind, payload, run_at) VALUES (?, ?, ?, ?) \
              ON CONFLICT (recording_id, kind, payload) DO UPDATE SET \
-               run_at = CASE WHEN jobs.done = 1 THEN excluded.run_at ELSE MIN(jobs.run_at, excluded.run_at) END, \
-               done = 0",
+               run_at = CASE WHEN storyline_jobs.done = 1 THEN excluded.run_at ELSE MIN(storyline_jobs.run_at, excluded.run_at) END, \
+               done = 0, generation = storyline_jobs.generation + 1",
         )
         .bind(id.as_str())
         .bind(s.job.kind())
@@ -515,4 +580,97 @@ async fn insert_jobs(tx: &mut sqlx::SqliteConnection, id: &RecordingId, jobs: &[
         .await?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use storyline_core::RecordingSid;
+
+    use super::*;
+
+    async fn store_with_a_recording() -> (Store, RecordingId, tempfile::TempDir) {
+        let dir = tempfile::tempdir().expect("a data directory");
+        let store = Store::open(dir.path()).await.expect("the store opens");
+        let id = RecordingId::from_bytes([3; 16]);
+        let new = NewRecording {
+            id: id.clone(),
+            phone: "+12015550100".parse().expect("a number"),
+            phone_display: "201-555-0100".into(),
+            reference: None,
+            prompt: None,
+        };
+        store.insert_within_limits(&new, None, 0, 0).await.expect("inserted");
+        (store, id, dir)
+    }
+
+    #[tokio::test]
+    async fn a_job_asked_for_again_while_it_runs_runs_again() {
+        let (store, id, _dir) = store_with_a_recording().await;
+        let job = Scheduled {
+            job: Job::DeleteTwilioRecording {
+                recording_sid: RecordingSid::from_bytes([4; 16]),
+            },
+            run_at: 0,
+        };
+        store.enqueue(&id, std::slice::from_ref(&job)).await.expect("enqueued");
+        let running = store.due_jobs(10).await.expect("due").pop().expect("the job is due");
+        // Asked for again (a webhook needs it again) while the first run is under way.
+        store
+            .enqueue(&id, std::slice::from_ref(&job))
+            .await
+            .expect("enqueued again");
+        store
+            .finish_job(running.id, running.generation)
+            .await
+            .expect("finished");
+        let again = store
+            .due_jobs(10)
+            .await
+            .expect("due")
+            .pop()
+            .expect("the second request still runs");
+        assert_eq!(again.id, running.id);
+        store.finish_job(again.id, again.generation).await.expect("finished");
+        assert!(store.due_jobs(10).await.expect("due").is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_host_pool_keeps_storylines_migrations_apart_from_the_hosts() {
+        let dir = tempfile::tempdir().expect("a directory");
+        let options = SqliteConnectOptions::new()
+            .filename(dir.path().join("host.sqlite3"))
+            .create_if_missing(true);
+        let pool = SqlitePool::connect_with(options).await.expect("a pool");
+        // The host's own migrations, recorded where sqlx records them.
+        sqlx::query("CREATE TABLE _sqlx_migrations (version BIGINT PRIMARY KEY, description TEXT NOT NULL, installed_on TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP, success BOOLEAN NOT NULL, checksum BLOB NOT NULL, execution_time BIGINT NOT NULL)")
+            .execute(&pool)
+            .await
+            .expect("the host's migrations table");
+        sqlx::query("INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) VALUES (20240101, 'host', 1, x'00', 0)")
+            .execute(&pool)
+            .await
+            .expect("a host migration");
+        let store = Store::with_host_pool(pool.clone())
+            .await
+            .expect("storyline's migrations run beside the host's");
+        let (hosts,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM _sqlx_migrations")
+            .fetch_one(&pool)
+            .await
+            .expect("count");
+        assert_eq!(hosts, 1, "the host's record of migrations is untouched");
+        let (ours,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM storyline_migrations")
+            .fetch_one(&pool)
+            .await
+            .expect("count");
+        assert!(ours >= 3);
+        assert!(
+            store
+                .get(&RecordingId::from_bytes([1; 16]))
+                .await
+                .expect("a query")
+                .is_none()
+        );
+        // Started again, nothing is applied twice.
+        Store::with_host_pool(pool).await.expect("a second start");
+    }
 }

@@ -13,6 +13,11 @@ pub(crate) async fn claim(app: &App, key: &str, request: &str) -> Result<Claim, 
     Ok(app.store.claim_key(key, request, KEY_TTL_MS).await?)
 }
 
+/// Notes the recording a key's request created, before its call is placed.
+pub(crate) async fn started(app: &App, key: &str, id: &storyline_core::RecordingId) -> Result<(), StoryError> {
+    Ok(app.store.key_started(key, id).await?)
+}
+
 /// Keeps the answer given to a key.
 pub(crate) async fn answer(app: &App, key: &str, status: u16, body: &str) -> Result<(), StoryError> {
     Ok(app.store.answer_key(key, status, body).await?)

@@ -114,16 +114,11 @@ pub(crate) async fn apply(app: &App, id: &RecordingId, event: Event) -> Result<R
             } => jobs.push(scheduled(Job::Reconcile { call_sid, attempt }, app.delay(after_secs))),
         }
     }
-    let raised = if next.is_final() && next.status() != recording.status() {
-        events::raise(app, &stored, &next)
-    } else {
-        None
-    };
-    if let Some((_, delay)) = &raised {
-        tracing::debug!(?delay, "raising an event for the host service");
-    }
-    let (event, delay) = raised.map_or((None, Duration::ZERO), |(e, d)| (Some(e), d));
-    app.store.save(id, &next, &jobs, event.as_ref(), delay).await?;
+    // Reaching an ending raises the host service's event, stored with the state that raised it.
+    let event = (next.is_final() && next.status() != recording.status())
+        .then(|| events::raise(app, &stored, &next))
+        .flatten();
+    app.store.save(id, &next, &jobs, event.as_ref()).await?;
     if notify.is_some() {
         let _ = app.changes.send(StatusChange { id: id.clone() });
     }

@@ -7,6 +7,7 @@ use storyline_core::client::{CallEvent, CallbackMethod, MachineDetection};
 use storyline_core::phone::PhoneError;
 use storyline_core::recording::{Event, Status};
 use storyline_core::{CallSid, PhoneNumber, RecordingId};
+use tracing::Instrument as _;
 
 use super::apply;
 use crate::abuse::{self, ClientAddress, NumberRefused};
@@ -75,6 +76,8 @@ pub(crate) struct StartRequest<'a> {
     pub address: Option<&'a ClientAddress>,
     pub reference: Option<String>,
     pub prompt: Option<String>,
+    /// The API's `Idempotency-Key` this request holds: the recording is noted on it before the call is placed.
+    pub idempotency_key: Option<&'a str>,
 }
 
 /// Starts a story: reads and checks the number, then places the call ([`place_call`]).
@@ -97,6 +100,7 @@ pub(crate) async fn start_again(
         address,
         reference: earlier.reference.clone(),
         prompt: earlier.prompt.clone(),
+        idempotency_key: None,
     };
     start_number(app, earlier.phone.clone(), earlier.phone_display.clone(), request).await
 }
@@ -115,14 +119,19 @@ async fn start_number(
         reference: request.reference,
         prompt: request.prompt,
     };
-    Ok(place_call(app, new, request.address).await?)
+    Ok(place_call(app, new, request.address, request.idempotency_key).await?)
 }
 
 /// Creates the recording (within the hourly limits), waits for the call's turn, asks Twilio to call, and returns the
 /// recording's id. If Twilio refuses while the storyteller waits, nothing is kept. A call whose turn is more than
 /// [`abuse::HOLD_FORM_AT_MOST`] away is placed in the background instead, and the id returned at once: the recording
 /// stays `calling` until then, and a refusal then ends it as `failed`.
-async fn place_call(app: &App, new: NewRecording, address: Option<&ClientAddress>) -> Result<RecordingId, PlaceError> {
+async fn place_call(
+    app: &App,
+    new: NewRecording,
+    address: Option<&ClientAddress>,
+    idempotency_key: Option<&str>,
+) -> Result<RecordingId, PlaceError> {
     let id = new.id.clone();
     match app.guard.limits.insert(&app.store, &new, address).await {
         Ok(()) => {}
@@ -131,6 +140,14 @@ async fn place_call(app: &App, new: NewRecording, address: Option<&ClientAddress
             return Err(PlaceError::Limited(limit));
         }
         Err(e) => return Err(PlaceError::Internal(e.to_string())),
+    }
+    if let Some(key) = idempotency_key
+        && let Err(e) = super::idempotency::started(app, key, &id).await
+    {
+        let _ = app.store.delete_unplaced(&id).await;
+        return Err(PlaceError::Internal(format!(
+            "noting the recording on its idempotency key failed: {e}"
+        )));
     }
 
     let Some(turn) = app.guard.pacer.reserve(abuse::QUEUE_AT_MOST) else {
@@ -141,6 +158,7 @@ async fn place_call(app: &App, new: NewRecording, address: Option<&ClientAddress
     let number = new.phone;
     if turn.wait_time() > abuse::HOLD_FORM_AT_MOST {
         let (app, queued) = (app.clone(), id.clone());
+        let span = tracing::info_span!("queued call", recording = %id.log_tag());
         tokio::spawn(async move {
             let id = queued;
             turn.wait().await;
@@ -162,7 +180,7 @@ async fn place_call(app: &App, new: NewRecording, address: Option<&ClientAddress
             if let Err(e) = apply(&app, &id, event).await {
                 tracing::error!(recording = %id.log_tag(), "saving a queued call's placement failed: {e}");
             }
-        });
+        }.instrument(span));
         return Ok(id);
     }
     turn.wait().await;

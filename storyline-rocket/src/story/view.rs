@@ -38,6 +38,12 @@ fn rfc3339(ms: i64) -> String {
     at(ms).format(&Rfc3339).unwrap_or_default()
 }
 
+/// When a stored story was recorded, as the page and the API say it: when its call ended and it was stored (or, for
+/// stories stored before that was kept, when the call was asked for).
+fn recorded_at(row: &StoredRecording) -> i64 {
+    row.finished_at.unwrap_or(row.created_at)
+}
+
 /// Loads what the pages show about a recording.
 pub(crate) async fn view(app: &App, id: &RecordingId) -> Result<Option<View>, StoryError> {
     let Some(row) = app.store.get(id).await? else {
@@ -48,7 +54,7 @@ pub(crate) async fn view(app: &App, id: &RecordingId) -> Result<Option<View>, St
 
 fn view_of(app: &App, row: StoredRecording) -> View {
     let stored = row.recording.stored_media().map(|m| {
-        let at = at(row.created_at);
+        let at = at(recorded_at(&row));
         StoredView {
             file: m.path.clone(),
             duration: app
@@ -76,7 +82,7 @@ fn view_of(app: &App, row: StoredRecording) -> View {
 
 /// A story as the API answers it and as events carry it: every field is there, `null` until it applies.
 pub(crate) fn story_json(app: &App, row: &StoredRecording) -> Value {
-    let page = app.url(&format!("/recording/{}", row.id));
+    let page = app.url(&app.links.recording(row.id.as_str()));
     let status = row.recording.status();
     let media = row.recording.stored_media().filter(|_| status == Status::Complete);
     let duration = media.map(|m| {
@@ -90,9 +96,9 @@ pub(crate) fn story_json(app: &App, row: &StoredRecording) -> Value {
         "reference": row.reference,
         "prompt": row.prompt,
         "page_url": page,
-        "audio_url": media.map(|_| format!("{page}/audio")),
+        "audio_url": media.map(|_| app.url(&app.links.audio(row.id.as_str()))),
         "duration_secs": duration,
-        "recorded_at": media.and(row.finished_at).map(rfc3339),
+        "recorded_at": media.map(|_| rfc3339(recorded_at(row))),
         "created_at": rfc3339(row.created_at),
     })
 }

@@ -250,3 +250,59 @@ async fn the_same_idempotency_key_returns_the_first_answer_and_places_no_second_
     })
     .await;
 }
+
+/// Holds an `Idempotency-Key` in the server's database as a request would that is answering it (or that died doing
+/// so, if the claim is old), with the story it created, if it got that far.
+async fn hold_key(dir: &std::path::Path, key: &str, body: &Value, age_ms: i64, recording: Option<&str>) {
+    let pool = storyline_testkit::db::open(dir).await;
+    let request = json!({"phone": body["phone"], "prompt": body["prompt"], "reference": body["reference"]}).to_string();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("after 1970")
+        .as_millis() as i64;
+    sqlx::query("INSERT INTO storyline_idempotency_keys (key, request, created_at, recording_id) VALUES (?, ?, ?, ?)")
+        .bind(key)
+        .bind(request)
+        .bind(now - age_ms)
+        .bind(recording)
+        .execute(&pool)
+        .await
+        .expect("hold the key");
+    pool.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_whose_request_died_answers_with_its_story_or_lets_the_retry_through() {
+    within(async {
+        let dir = tempfile::tempdir().expect("a data directory");
+        let server = server(dir.path()).await;
+        let http = server.http();
+        let body = json!({"phone": "201-555-0101", "reference": "r-crash"});
+
+        // A request is answering this key right now: the retry must wait.
+        hold_key(dir.path(), "busy-key", &body, 1_000, None).await;
+        let (status, answer, _) = create(&http, Some(KEY), Some("busy-key"), &body.to_string()).await;
+        assert_eq!(
+            (status, error_code(&answer)),
+            (StatusCode::CONFLICT, "idempotency_key_in_use")
+        );
+
+        // A server died after creating the story and before answering: the retry gets that story, and no new call.
+        let (_, first, _) = create(&http, Some(KEY), None, &body.to_string()).await;
+        let id = first["id"].as_str().expect("an id");
+        hold_key(dir.path(), "died-key", &body, 10 * 60 * 1000, Some(id)).await;
+        let (status, again, replayed) = create(&http, Some(KEY), Some("died-key"), &body.to_string()).await;
+        assert_eq!((status, replayed.as_str()), (StatusCode::CREATED, "true"));
+        assert_eq!(again["id"], id);
+        assert_eq!(storyline_testkit::db::recordings_count(dir.path()).await, 1);
+
+        // A server died before creating anything: the retry places the call.
+        hold_key(dir.path(), "early-key", &body, 10 * 60 * 1000, None).await;
+        let (status, placed, replayed) = create(&http, Some(KEY), Some("early-key"), &body.to_string()).await;
+        assert_eq!((status, replayed.as_str()), (StatusCode::CREATED, ""));
+        assert_ne!(placed["id"], id);
+        assert_eq!(storyline_testkit::db::recordings_count(dir.path()).await, 2);
+        server.stop().await;
+    })
+    .await;
+}

@@ -6,37 +6,18 @@ use std::time::Duration;
 
 use reqwest::StatusCode;
 use reqwest::header::{CONTENT_TYPE, LOCATION};
-use rocket::fairing::AdHoc;
-use rocket::http::Header;
-use rocket::{Request, catch, catchers, get, routes};
 use storyline_rocket::Storyline;
 use storyline_testkit::audio::{check_story_audio, sample_story_length};
 use storyline_testkit::http::header;
 use storyline_testkit::server::launch;
 use storyline_testkit::{Http, settings, within};
 
-#[get("/")]
-fn host_home() -> &'static str {
-    "The host's own home page"
-}
-
-#[catch(404)]
-fn host_not_found(_: &Request<'_>) -> &'static str {
-    "The host's own 404"
-}
-
-/// A host service: its own home page, 404 catcher and response header, and Storyline under `/stories`.
+/// A host service with its own home page, 404 and header, and Storyline under `/stories`.
 fn host(data_dir: &std::path::Path) -> rocket::Rocket<rocket::Build> {
-    let figment = settings::isolated(data_dir, 0).merge(("storyline.max_story_seconds", 45));
-    rocket::custom(figment)
-        .mount("/", routes![host_home])
-        .register("/", catchers![host_not_found])
-        .attach(AdHoc::on_response("host header", |_, res| {
-            Box::pin(async move {
-                res.set_header(Header::new("X-Host", "yes"));
-            })
-        }))
-        .attach(Storyline::mount_at("/stories"))
+    storyline_testkit::server::host(
+        settings::isolated(data_dir, 0).merge(("storyline.max_story_seconds", 45)),
+        "/stories",
+    )
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -172,7 +153,7 @@ async fn a_host_can_give_storyline_its_own_database_pool() {
         let id = http.start_call("201-555-0101").await;
         http.wait_for(&id, "busy", |j| j["status"] == "busy").await;
 
-        let (status,): (String,) = sqlx::query_as("SELECT status FROM recordings WHERE id = ?")
+        let (status,): (String,) = sqlx::query_as("SELECT status FROM storyline_recordings WHERE id = ?")
             .bind(&id)
             .fetch_one(&pool)
             .await
@@ -187,6 +168,85 @@ async fn a_host_can_give_storyline_its_own_database_pool() {
             !data.path().join("storyline.sqlite3").exists(),
             "no database of its own in the data directory"
         );
+        launched.shutdown.notify();
+        if let Some(sandbox) = launched.sandbox {
+            sandbox.stop();
+        }
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_api_and_the_events_work_under_the_mount_path() {
+    use storyline_testkit::events::EventSink;
+    within(async {
+        let sink = EventSink::start().await;
+        let data = tempfile::tempdir().expect("a data directory");
+        let figment = settings::isolated(data.path(), 0)
+            .merge(("storyline.api_key", "sk_mounted"))
+            .merge(("storyline.events_url", sink.url.as_str()))
+            .merge(("storyline.events_secret", "whsec_mounted"));
+        let launched = launch(storyline_testkit::server::host(figment, "/stories"))
+            .await
+            .expect("the host starts");
+        let origin = format!("http://127.0.0.1:{}", launched.port);
+        let http = Http::mounted(&origin, "/stories");
+
+        let refused = http
+            .client
+            .post(http.url("/api/v1/stories"))
+            .send()
+            .await
+            .expect("POST");
+        assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+        let body: serde_json::Value = refused.json().await.expect("a JSON error");
+        assert_eq!(body["error"]["code"], "unauthorized");
+        let missing = http
+            .client
+            .get(http.url("/api/v1/nothing-here"))
+            .send()
+            .await
+            .expect("GET");
+        assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+        let body: serde_json::Value = missing.json().await.expect("a JSON error under /api");
+        assert_eq!(body["error"]["code"], "not_found");
+
+        let created = http
+            .client
+            .post(http.url("/api/v1/stories"))
+            .bearer_auth("sk_mounted")
+            .json(&serde_json::json!({"phone": "201-555-0100", "reference": "r-mounted"}))
+            .send()
+            .await
+            .expect("POST");
+        assert_eq!(created.status(), StatusCode::CREATED);
+        let story: serde_json::Value = created.json().await.expect("the story");
+        let id = story["id"].as_str().expect("an id").to_owned();
+        assert_eq!(story["page_url"], format!("{origin}/stories/recording/{id}"));
+
+        let event = sink.wait_for_story(&id, Duration::from_secs(45)).await;
+        let header = event.signature.clone().expect("signed");
+        storyline_core::events::verify(
+            "whsec_mounted",
+            &header,
+            event.body.as_bytes(),
+            storyline_core::events::DEFAULT_TOLERANCE,
+        )
+        .expect("the signature verifies");
+        let event = event.json();
+        assert_eq!(
+            event["data"]["audio_url"],
+            format!("{origin}/stories/recording/{id}/audio")
+        );
+        assert_eq!(event["data"]["reference"], "r-mounted");
+        let audio = http
+            .client
+            .get(event["data"]["audio_url"].as_str().unwrap())
+            .send()
+            .await
+            .expect("GET");
+        assert_eq!(audio.status(), StatusCode::OK);
+
         launched.shutdown.notify();
         if let Some(sandbox) = launched.sandbox {
             sandbox.stop();

@@ -163,3 +163,76 @@ async fn every_ending_that_is_not_a_story_sends_story_ended_with_its_status() {
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_ending_that_gives_way_to_another_before_it_is_sent_sends_the_last_one() {
+    use storyline_testkit::fake_twilio::{AUTH_TOKEN, FakeTwilio, Running, figment};
+    use storyline_testkit::twilio::{form, twilio_signature};
+    within(async {
+        let sink = EventSink::start().await;
+        let fake = FakeTwilio::start().await;
+        let dir = tempfile::tempdir().expect("a data directory");
+        let port = storyline_testkit::ports::free_port();
+        let server = Running::start(
+            figment(dir.path(), port, Some(&fake))
+                .merge(("storyline.events_url", sink.url.as_str()))
+                .merge(("storyline.events_secret", SECRET)),
+        )
+        .await;
+        let http = storyline_testkit::Http::new(&server.base);
+        let id = http.start_call("201-555-0100").await;
+        let call_sid = storyline_testkit::db::call_sid_of(dir.path(), &id).await;
+        let token = AUTH_TOKEN.parse().expect("a token");
+        let send = async |hook: &str, pairs: &[(&str, &str)]| {
+            let form = form(pairs);
+            let url = format!("{}/recording/{id}/{hook}", server.base);
+            let res = http
+                .post_webhook(&id, hook, &form, Some(&twilio_signature(&token, &url, &form)))
+                .await;
+            assert!(res.status().is_success(), "{hook}: {}", res.status());
+        };
+        // Twilio's call callback comes first: the call ended and no recording is known yet.
+        send(
+            "call_status",
+            &[
+                ("CallSid", call_sid.as_str()),
+                ("CallStatus", "in-progress"),
+                ("SequenceNumber", "0"),
+            ],
+        )
+        .await;
+        send(
+            "call_status",
+            &[
+                ("CallSid", call_sid.as_str()),
+                ("CallStatus", "completed"),
+                ("SequenceNumber", "1"),
+                ("CallDuration", "9"),
+            ],
+        )
+        .await;
+        http.wait_for(&id, "hung_up", |j| j["status"] == "hung_up").await;
+        // Then the recording's: there was one, and it was empty.
+        send(
+            "recording_status_updated",
+            &[
+                ("CallSid", call_sid.as_str()),
+                ("RecordingSid", "RE0123456789abcdef0123456789abcdef"),
+                ("RecordingStatus", "absent"),
+                ("RecordingDuration", "0"),
+            ],
+        )
+        .await;
+        http.wait_for(&id, "no_recording", |j| j["status"] == "no_recording")
+            .await;
+
+        let event = verified(&sink.wait_for_story(&id, PATIENCE).await);
+        assert_eq!(event["type"], "story.ended");
+        assert_eq!(
+            event["data"]["status"], "no_recording",
+            "the ending that held, not the first"
+        );
+        assert_eq!(sink.deliveries().len(), 1, "{:?}", sink.deliveries());
+    })
+    .await;
+}

@@ -20,7 +20,7 @@ const GRACE: Duration = Duration::from_secs(30);
 /// What the phone shows; the page acts on each new one (speaks, plays, records).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "state", rename_all = "kebab-case")]
-pub enum Screen {
+pub(crate) enum Screen {
     /// No call.
     Idle,
     /// A call is ringing.
@@ -69,7 +69,7 @@ pub enum Screen {
 
 /// A snapshot with its number: the page's answers name the snapshot they answer.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Shown {
+pub(crate) struct Shown {
     /// Grows with every new screen.
     pub seq: u64,
     /// What to show.
@@ -79,7 +79,7 @@ pub struct Shown {
 
 /// What the person did on the page.
 #[derive(Debug, PartialEq)]
-pub enum PageEvent {
+pub(crate) enum PageEvent {
     /// Picked up.
     Answer,
     /// Declined the ringing call.
@@ -103,7 +103,7 @@ pub enum PageEvent {
 
 /// The sandbox's one phone line to the browser.
 #[derive(Clone)]
-pub struct Line(Arc<Inner>);
+pub(crate) struct Line(Arc<Inner>);
 
 struct Inner {
     shown: watch::Sender<Shown>,
@@ -116,7 +116,7 @@ struct Inner {
 
 /// Why the page's event was not taken.
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
-pub enum LineError {
+pub(crate) enum LineError {
     /// No call is on the line.
     #[error("no call is on the sandbox phone")]
     NoCall,
@@ -139,7 +139,7 @@ impl Default for Line {
 
 impl Line {
     /// Takes the line for a call, or `None` when another call holds it (the caller hears busy).
-    pub fn open(&self) -> Option<Session> {
+    pub(crate) fn open(&self) -> Option<Session> {
         let mut call = self.0.call.lock().expect("not poisoned");
         if call.as_ref().is_some_and(|tx| !tx.is_closed()) {
             return None;
@@ -155,7 +155,7 @@ impl Line {
     }
 
     /// Hands the page's event to the call on the line.
-    pub fn send(&self, event: PageEvent) -> Result<(), LineError> {
+    pub(crate) fn send(&self, event: PageEvent) -> Result<(), LineError> {
         let call = self.0.call.lock().expect("not poisoned");
         match call.as_ref() {
             Some(tx) => tx.send(event).map_err(|_| LineError::NoCall),
@@ -164,12 +164,12 @@ impl Line {
     }
 
     /// What the phone shows now, and every change after.
-    pub fn watch(&self) -> watch::Receiver<Shown> {
+    pub(crate) fn watch(&self) -> watch::Receiver<Shown> {
         self.0.shown.subscribe()
     }
 
     /// Counts a page following the line until the returned guard is dropped; the last page to go hangs up the call.
-    pub fn viewer(&self) -> Viewer {
+    pub(crate) fn viewer(&self) -> Viewer {
         self.0.viewers.fetch_add(1, Ordering::SeqCst);
         Viewer(self.clone())
     }
@@ -182,7 +182,7 @@ impl Line {
 }
 
 /// A page following the line (see [`Line::viewer`]).
-pub struct Viewer(Line);
+pub(crate) struct Viewer(Line);
 
 impl Drop for Viewer {
     fn drop(&mut self) {
@@ -195,7 +195,7 @@ impl Drop for Viewer {
 
 /// How the ringing ended.
 #[derive(Debug, PartialEq, Eq)]
-pub enum Ring {
+pub(crate) enum Ring {
     /// Picked up.
     Answered,
     /// Declined: the caller hears busy.
@@ -206,7 +206,7 @@ pub enum Ring {
 
 /// Whether the person is still there after a verb.
 #[derive(Debug, PartialEq, Eq)]
-pub enum Heard {
+pub(crate) enum Heard {
     /// The verb ran to its end (or the page took too long: the call goes on, as on a phone nobody listens to).
     Done,
     /// The person hung up.
@@ -215,7 +215,7 @@ pub enum Heard {
 
 /// What the microphone recorded during `<Record>`.
 #[derive(Debug, Default)]
-pub struct Take {
+pub(crate) struct Take {
     /// 8 kHz mono samples.
     pub pcm: Vec<i16>,
     /// What ended it: a key, `hangup`, or nothing (silence, maximum length).
@@ -225,7 +225,7 @@ pub struct Take {
 }
 
 /// One call on the line; dropping it frees the line and tells the page the call ended.
-pub struct Session {
+pub(crate) struct Session {
     line: Line,
     events: mpsc::UnboundedReceiver<PageEvent>,
     seq: u64,
@@ -247,12 +247,12 @@ impl Session {
     }
 
     /// Sets the words the page shows when the call ends.
-    pub fn end_with(&mut self, reason: &str) {
+    pub(crate) fn end_with(&mut self, reason: &str) {
         reason.clone_into(&mut self.ended);
     }
 
     /// Rings for `timeout` seconds, as the call's `Timeout` asks.
-    pub async fn ring(&mut self, from: &str, timeout: u32) -> Ring {
+    pub(crate) async fn ring(&mut self, from: &str, timeout: u32) -> Ring {
         self.show(Screen::Ringing { from: from.into() });
         let deadline = Instant::now() + Duration::from_secs(u64::from(timeout));
         loop {
@@ -281,7 +281,7 @@ impl Session {
     }
 
     /// Speaks `text` (`<Say>`).
-    pub async fn say(&mut self, text: &str, language: Option<&str>, loops: u32) -> Heard {
+    pub(crate) async fn say(&mut self, text: &str, language: Option<&str>, loops: u32) -> Heard {
         let secs = crate::storyteller::speaking_time(text) * f64::from(loops);
         self.show(Screen::Say {
             text: text.into(),
@@ -292,7 +292,7 @@ impl Session {
     }
 
     /// Plays the audio at `url` (`<Play>`).
-    pub async fn play(&mut self, url: &str, loops: u32) -> Heard {
+    pub(crate) async fn play(&mut self, url: &str, loops: u32) -> Heard {
         self.show(Screen::Play { url: url.into(), loops });
         // The audio's length is known only to the page: allow a long greeting.
         self.until_done(Duration::from_secs(120 * u64::from(loops)) + GRACE)
@@ -300,7 +300,7 @@ impl Session {
     }
 
     /// Stays silent for `secs` seconds (`<Pause>`).
-    pub async fn pause(&mut self, secs: u32) -> Heard {
+    pub(crate) async fn pause(&mut self, secs: u32) -> Heard {
         self.show(Screen::Connected);
         let deadline = Instant::now() + Duration::from_secs(u64::from(secs));
         loop {
@@ -313,7 +313,7 @@ impl Session {
     }
 
     /// Collects keys (`<Gather>`): until a finish key, `num_digits` keys, or `timeout` seconds without a key.
-    pub async fn gather(
+    pub(crate) async fn gather(
         &mut self,
         timeout: u32,
         finish_on_key: &str,
@@ -339,7 +339,7 @@ impl Session {
     }
 
     /// Records the microphone (`<Record>`) until the page uploads the audio.
-    pub async fn record(&mut self, max_length: u32, timeout: u32, finish_on_key: &str, play_beep: bool) -> Take {
+    pub(crate) async fn record(&mut self, max_length: u32, timeout: u32, finish_on_key: &str, play_beep: bool) -> Take {
         let seq = self.show(Screen::Record {
             max_length,
             timeout,

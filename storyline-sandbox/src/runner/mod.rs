@@ -10,7 +10,7 @@ use storyline_twiml::{Gather, Method, Response, Verb};
 use url::Url;
 
 use crate::faults::Faults;
-use crate::outbound::{SendError, WEBHOOK_TIMEOUT};
+use crate::outbound::{SendError, WEBHOOK_TIMEOUT, for_logs};
 use crate::phone::{Heard, Session};
 use crate::state::State;
 use crate::storyteller::{Behaviour, speaking_time};
@@ -40,7 +40,7 @@ struct Listener<'a> {
 }
 
 /// Runs the call's TwiML until it ends; with `phone`, a person on the sandbox phone listens and speaks.
-pub async fn converse(state: &Arc<State>, sid: &CallSid, behaviour: Behaviour, phone: Option<&mut Session>) {
+pub(crate) async fn converse(state: &Arc<State>, sid: &CallSid, behaviour: Behaviour, phone: Option<&mut Session>) {
     let Some((url, method, fallback)) = ({
         let calls = state.calls.lock().expect("not poisoned");
         calls.get(sid).map(|c| {
@@ -99,20 +99,27 @@ async fn fetch(
         Ok(reply) if (200..300).contains(&reply.status) => match reply.body.parse::<Response>() {
             Ok(doc) => return Some(doc),
             Err(e) => {
-                tracing::warn!("sandbox: TwiML from {url} does not parse: {e}");
+                tracing::warn!("sandbox: TwiML from {} does not parse: {e}", for_logs(url.as_str()));
                 "12100"
             }
         },
         Ok(reply) => {
-            tracing::warn!("sandbox: TwiML request to {url} answered {}", reply.status);
+            tracing::warn!(
+                "sandbox: TwiML request to {} answered {}",
+                for_logs(url.as_str()),
+                reply.status
+            );
             "11200"
         }
         Err(SendError::Timeout(_)) => {
-            tracing::warn!("sandbox: TwiML request to {url} took longer than 15 s");
+            tracing::warn!(
+                "sandbox: TwiML request to {} took longer than 15 s",
+                for_logs(url.as_str())
+            );
             "11205"
         }
         Err(e) => {
-            tracing::warn!("sandbox: TwiML request to {url} failed: {e}");
+            tracing::warn!("sandbox: TwiML request to {} failed: {e}", for_logs(url.as_str()));
             "11200"
         }
     };
