@@ -285,6 +285,45 @@ pub async fn stored(client: &Client, id: &str) -> Option<crate::db::Recording> {
     crate::db::recording(&data_dir(client), id).await
 }
 
+/// One in-process server against a fake Twilio, with its own runtime, shared by every case of a property test:
+/// starting one per case would make the suite slow. Keep it in a `static OnceLock`.
+pub struct SharedServer {
+    /// The runtime the cases run on.
+    pub rt: tokio::runtime::Runtime,
+    /// The server, without a socket.
+    pub client: Client,
+    /// The public URL its signatures are checked against.
+    pub public_url: String,
+    _fake: FakeTwilio,
+    _dir: tempfile::TempDir,
+}
+
+impl SharedServer {
+    /// Starts it with the test settings of [`figment`], calls paced fast, and `settings` merged on top.
+    pub fn start(settings: impl FnOnce(Figment) -> Figment) -> SharedServer {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("a runtime");
+        let dir = tempfile::tempdir().expect("a data directory");
+        let (client, fake) = rt.block_on(async {
+            let fake = FakeTwilio::start().await;
+            let base = figment(dir.path(), crate::ports::free_port(), Some(&fake))
+                .merge(("storyline.calls_per_second", 1000.0));
+            (local(settings(base)).await, fake)
+        });
+        let public_url = public_url(&client);
+        SharedServer {
+            rt,
+            client,
+            public_url,
+            _fake: fake,
+            _dir: dir,
+        }
+    }
+}
+
 /// A form post as a browser (or a script) sends it: the status and the body.
 pub async fn post_form(
     client: &Client,

@@ -7,42 +7,13 @@ use std::sync::OnceLock;
 
 use proptest::prelude::*;
 use rocket::http::Status;
-use rocket::local::asynchronous::Client;
-use storyline_testkit::fake_twilio::{FakeTwilio, post_form};
-use storyline_testkit::ports::free_port;
-use tokio::runtime::Runtime;
+use storyline_testkit::fake_twilio::{SharedServer, post_form};
 
 /// One server for every case: starting one per case would make the suite slow, and the form keeps no state a case
 /// could spoil for the next (limits at worst answer 429, which is allowed).
-struct Harness {
-    rt: Runtime,
-    client: Client,
-    _fake: FakeTwilio,
-    _dir: tempfile::TempDir,
-}
-
-fn harness() -> &'static Harness {
-    static HARNESS: OnceLock<Harness> = OnceLock::new();
-    HARNESS.get_or_init(|| {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .expect("a runtime");
-        let dir = tempfile::tempdir().expect("a data directory");
-        let (client, fake) = rt.block_on(async {
-            let fake = FakeTwilio::start().await;
-            let figment = storyline_testkit::fake_twilio::figment(dir.path(), free_port(), Some(&fake))
-                .merge(("storyline.calls_per_second", 1000.0));
-            (storyline_testkit::fake_twilio::local(figment).await, fake)
-        });
-        Harness {
-            rt,
-            client,
-            _fake: fake,
-            _dir: dir,
-        }
-    })
+fn harness() -> &'static SharedServer {
+    static HARNESS: OnceLock<SharedServer> = OnceLock::new();
+    HARNESS.get_or_init(|| SharedServer::start(|f| f))
 }
 
 const ALLOWED: [Status; 4] = [

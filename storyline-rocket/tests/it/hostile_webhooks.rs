@@ -10,47 +10,19 @@ use rocket::http::{ContentType, Header, Status};
 use rocket::local::asynchronous::Client;
 use storyline_core::AuthToken;
 use storyline_core::signature::{Algorithm, sign};
-use storyline_testkit::fake_twilio::{AUTH_TOKEN, FakeTwilio};
-use storyline_testkit::ports::free_port;
-use tokio::runtime::Runtime;
+use storyline_testkit::fake_twilio::{AUTH_TOKEN, SharedServer};
 
 const HOOKS: [&str; 4] = ["call_started", "recorded", "call_status", "recording_status_updated"];
 
-struct Harness {
-    rt: Runtime,
-    client: Client,
-    public_url: String,
-    _fake: FakeTwilio,
-    _dir: tempfile::TempDir,
-}
-
-fn harness() -> &'static Harness {
-    static HARNESS: OnceLock<Harness> = OnceLock::new();
+fn harness() -> &'static SharedServer {
+    static HARNESS: OnceLock<SharedServer> = OnceLock::new();
     HARNESS.get_or_init(|| {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .expect("a runtime");
-        let dir = tempfile::tempdir().expect("a data directory");
-        let (client, fake) = rt.block_on(async {
-            let fake = FakeTwilio::start().await;
+        SharedServer::start(|f| {
             // Real-time background delays: no reconciliation touches a recording while a test watches it.
-            let figment = storyline_testkit::fake_twilio::figment(dir.path(), free_port(), Some(&fake))
-                .merge(("storyline.calls_per_second", 1000.0))
-                .merge(("storyline.calls_per_number_per_hour", 0))
+            f.merge(("storyline.calls_per_number_per_hour", 0))
                 .merge(("storyline.calls_per_address_per_hour", 0))
-                .merge(("storyline.sandbox_speed", 1.0));
-            (storyline_testkit::fake_twilio::local(figment).await, fake)
-        });
-        let public_url = storyline_testkit::fake_twilio::public_url(&client);
-        Harness {
-            rt,
-            client,
-            public_url,
-            _fake: fake,
-            _dir: dir,
-        }
+                .merge(("storyline.sandbox_speed", 1.0))
+        })
     })
 }
 
