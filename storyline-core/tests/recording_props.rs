@@ -72,6 +72,7 @@ fn stored() -> Event {
             path: format!("recordings/{RECORDING}.mp3"),
             size_bytes: 1_520_640,
             duration_secs: Some(95),
+            duration_ms: Some(95_040),
         },
     }
 }

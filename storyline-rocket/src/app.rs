@@ -5,7 +5,6 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use rocket::{Orbit, Rocket};
-use sqlx::SqlitePool;
 use storyline_core::client::Client;
 use storyline_core::phone::Region;
 use storyline_core::signature::Validator;
@@ -16,7 +15,7 @@ use tokio::sync::broadcast;
 use crate::abuse::Guard;
 use crate::config::Settings;
 use crate::links::Links;
-use crate::store::{AudioFiles, Store};
+use crate::store::{AudioFiles, AudioStoreError, HostPool, OpenError, Store};
 
 /// Why Storyline could not start.
 #[derive(Debug, thiserror::Error)]
@@ -29,8 +28,10 @@ pub(crate) enum StartError {
         #[source]
         source: std::io::Error,
     },
-    #[error("cannot open the database: {0}")]
-    Database(#[from] sqlx::Error),
+    #[error(transparent)]
+    Database(#[from] OpenError),
+    #[error(transparent)]
+    Audio(#[from] AudioStoreError),
     #[error("cannot start the sandbox: {0}")]
     Sandbox(String),
     #[error("cannot build the Twilio client: {0}")]
@@ -72,8 +73,6 @@ pub(crate) struct Inner {
     pub from_number: String,
     pub region: Region,
     pub changes: broadcast::Sender<StatusChange>,
-    /// State transitions are read-modify-write: one at a time, so two webhooks for one call never race.
-    pub write_lock: tokio::sync::Mutex<()>,
     /// The abuse limits on placing calls, shared by every request.
     pub guard: Guard,
     pub sandbox: Option<Sandbox>,
@@ -87,8 +86,8 @@ pub(crate) struct Inner {
 impl App {
     /// Opens the data directory and database (or uses the host's pool), and connects to Twilio, or starts the sandbox
     /// when no credentials are set.
-    pub(crate) async fn start(settings: Settings, links: Links, pool: Option<SqlitePool>) -> Result<App, StartError> {
-        std::fs::create_dir_all(settings.data_dir.join("audio")).map_err(|source| StartError::DataDir {
+    pub(crate) async fn start(settings: Settings, links: Links, pool: Option<HostPool>) -> Result<App, StartError> {
+        std::fs::create_dir_all(&settings.data_dir).map_err(|source| StartError::DataDir {
             path: settings.data_dir.display().to_string(),
             source,
         })?;
@@ -120,8 +119,14 @@ impl App {
         };
         let store = match pool {
             Some(pool) => Store::with_host_pool(pool).await?,
-            None => Store::open(&settings.data_dir).await?,
+            None => Store::connect(settings.database_url.as_deref(), &settings.data_dir).await?,
         };
+        let audio = AudioFiles::open(
+            settings.audio_store.as_deref(),
+            &settings.audio_store_options,
+            &settings.data_dir,
+        )
+        .await?;
 
         let (sandbox, base_url, account_sid, token, from_number) = if settings.has_twilio_credentials() {
             let sid: AccountSid = settings
@@ -185,7 +190,7 @@ impl App {
             let _ = public_url.set(url.trim_end_matches('/').to_owned());
         }
         Ok(App(Arc::new(Inner {
-            audio: AudioFiles::new(&settings.data_dir),
+            audio,
             settings,
             store,
             twilio,
@@ -193,7 +198,6 @@ impl App {
             from_number,
             region,
             changes,
-            write_lock: tokio::sync::Mutex::new(()),
             guard,
             sandbox,
             links,
@@ -210,6 +214,11 @@ impl App {
         let _ = self.public_url.set(local.clone());
         let _ = self.shutdown.set(rocket.shutdown());
         let site = format!("{local}{}", self.links.home());
+        println!(
+            "Storyline keeps its stories in {} and their audio in {}.",
+            self.store.describe(),
+            self.audio.describe()
+        );
         match &self.sandbox {
             Some(sb) => println!(
                 "Storyline is running at {site}\n  Sandbox mode: no Twilio credentials are set, so calls go to the built-in \

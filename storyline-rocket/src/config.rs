@@ -14,6 +14,17 @@ use serde::{Deserialize, Serialize};
 pub struct Settings {
     /// Where the database and the stored audio live (`STORYLINE_DATA_DIR`).
     pub data_dir: PathBuf,
+    /// `STORYLINE_DATABASE_URL`: unset, SQLite in the data directory; `postgres://user:password@host/database`,
+    /// PostgreSQL, which any number of instances can share.
+    pub database_url: Option<String>,
+    /// `STORYLINE_AUDIO_STORE`: unset, files in the data directory; `s3://bucket/prefix`, an S3 or S3-compatible
+    /// bucket (credentials, region and endpoint from `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_REGION`,
+    /// `AWS_ENDPOINT_URL` and `AWS_ALLOW_HTTP`), which any number of instances can share.
+    pub audio_store: Option<String>,
+    /// `storyline.audio_store_options` (in a figment only): object_store's S3 settings, applied over the `AWS_*`
+    /// variables, for a host service that keeps them in its own configuration: `aws_endpoint`, `aws_allow_http`,
+    /// `aws_access_key_id`, `aws_secret_access_key`, `aws_region`, …
+    pub audio_store_options: std::collections::BTreeMap<String, String>,
     /// The base URL Twilio reaches this server at (`STORYLINE_PUBLIC_URL`). Webhook URLs and signature checks use it.
     /// Default: `http://{address}:{port}` of this server, which is right for the sandbox only.
     pub public_url: Option<String>,
@@ -80,6 +91,9 @@ impl Default for Settings {
     fn default() -> Self {
         Self {
             data_dir: PathBuf::from("data"),
+            database_url: None,
+            audio_store: None,
+            audio_store_options: std::collections::BTreeMap::new(),
             public_url: None,
             twilio_account_sid: None,
             twilio_auth_token: None,
@@ -169,7 +183,9 @@ impl Settings {
 }
 
 /// Settings that are text even when they look like numbers: (environment variable, key).
-const TEXT_SETTINGS: [(&str, &str); 15] = [
+const TEXT_SETTINGS: [(&str, &str); 17] = [
+    ("STORYLINE_DATABASE_URL", "database_url"),
+    ("STORYLINE_AUDIO_STORE", "audio_store"),
     ("STORYLINE_API_KEY", "api_key"),
     ("STORYLINE_EVENTS_URL", "events_url"),
     ("STORYLINE_EVENTS_SECRET", "events_secret"),
@@ -192,6 +208,12 @@ impl std::fmt::Debug for Settings {
         let redact = |s: &Option<String>| s.as_ref().map(|_| "<redacted>");
         f.debug_struct("Settings")
             .field("data_dir", &self.data_dir)
+            .field("database_url", &self.database_url.as_ref().map(|_| "<set>"))
+            .field("audio_store", &self.audio_store)
+            .field(
+                "audio_store_options",
+                &self.audio_store_options.keys().collect::<Vec<_>>(),
+            )
             .field("public_url", &self.public_url)
             .field("twilio_account_sid", &self.twilio_account_sid)
             .field("twilio_auth_token", &redact(&self.twilio_auth_token))

@@ -12,13 +12,13 @@ mod story;
 
 use rocket::fairing::{self, Fairing, Info, Kind};
 use rocket::{Build, Orbit, Phase, Request, Response, Rocket};
-use sqlx::SqlitePool;
 use storyline_sandbox::Sandbox;
 
 use crate::app::App;
 pub use crate::config::{FIGMENT_KEY, Settings};
 use crate::links::Links;
 pub use crate::pages::words::{Words, words};
+pub use crate::store::HostPool;
 
 /// Sends Storyline's structured logs to standard error (`RUST_LOG` filters them; default `info`).
 pub fn init_logging() {
@@ -46,7 +46,7 @@ pub fn server() -> Rocket<Build> {
 #[derive(Debug, Clone)]
 pub struct Storyline {
     links: Links,
-    pool: Option<SqlitePool>,
+    pool: Option<HostPool>,
 }
 
 impl Storyline {
@@ -64,12 +64,12 @@ impl Storyline {
         }
     }
 
-    /// Uses the host's SQLite pool instead of a database in the data directory. Storyline's migrations are applied to
-    /// it at start-up and recorded in their own table, `storyline_migrations`; every table of Storyline's is named
-    /// `storyline_…`. (Its first migrations create `recordings` and `jobs`, then rename them: the host's database must
-    /// not hold tables of those two names.)
-    pub fn with_pool(mut self, pool: SqlitePool) -> Storyline {
-        self.pool = Some(pool);
+    /// Uses the host's pool (a `sqlx::SqlitePool` or `sqlx::PgPool`) instead of `storyline.database_url`.
+    /// Storyline's migrations are applied to it at start-up and recorded in their own table,
+    /// `storyline_migrations`; every table of Storyline's is named `storyline_…`. (On SQLite its first migrations
+    /// create `recordings` and `jobs`, then rename them: the host's database must not hold tables of those two names.)
+    pub fn with_pool(mut self, pool: impl Into<HostPool>) -> Storyline {
+        self.pool = Some(pool.into());
         self
     }
 
@@ -130,6 +130,19 @@ impl Fairing for Storyline {
         if let Some(app) = rocket.state::<App>() {
             app.lift_off(rocket);
             jobs::spawn(app.clone());
+            // Pages on this instance hear of changes other instances make.
+            let follower = app.clone();
+            let shutdown = rocket.shutdown();
+            tokio::spawn(async move {
+                let changes = follower.changes.clone();
+                let follow = follower.store.follow_changes(move |id| {
+                    let _ = changes.send(app::StatusChange { id });
+                });
+                tokio::select! {
+                    () = follow => {}
+                    () = shutdown => {}
+                }
+            });
         }
     }
 

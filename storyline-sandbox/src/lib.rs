@@ -165,6 +165,7 @@ impl Sandbox {
                     status: c.status,
                     spoken_ms,
                     twiml_failed: c.twiml_failed,
+                    created_at: c.created_at,
                 }
             })
             .collect()
@@ -194,4 +195,6 @@ pub struct CallReport {
     pub spoken_ms: Option<u64>,
     /// Whether a TwiML request failed (a fault), so the caller heard an application error.
     pub twiml_failed: bool,
+    /// When the application asked for the call (its `POST …/Calls.json`).
+    pub created_at: time::OffsetDateTime,
 }

@@ -1,7 +1,9 @@
-//! Chaos harness: a faulty Twilio sandbox in this process, and the real server binary in a child process that can be
-//! killed with SIGKILL at any moment and started again on the same port and data directory.
+//! Chaos harness: a faulty Twilio sandbox in this process, and the real server binary in child processes that can be
+//! killed with SIGKILL at any moment and started again: one instance on its own port and data directory, or a
+//! cluster of instances sharing PostgreSQL and S3 behind a [`Balancer`] that spreads every request, Twilio's
+//! webhooks among them, across the instances.
 //!
-//! Shared by the chaos test (a few calls) and `benches/soak.rs` (hundreds).
+//! Shared by the chaos and cluster tests (a few calls) and `benches/soak.rs` (hundreds).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -9,6 +11,9 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use storyline_sandbox::{CallStatus, Faults, Sandbox, SandboxConfig};
+
+use crate::backends::Backend;
+use crate::balancer::Balancer;
 
 /// The status each sandbox number ends in when nothing goes wrong, and which ones tell a story.
 pub const NUMBERS: [(&str, &str); 9] = [
@@ -23,24 +28,37 @@ pub const NUMBERS: [(&str, &str); 9] = [
     ("+12015550108", "complete"),
 ];
 
-/// A server process under test, and the sandbox it calls through.
+/// Server processes under test, and the sandbox they call through.
 pub struct Chaos {
-    /// The sandbox the server calls through.
+    /// The sandbox the servers call through.
     pub sandbox: Sandbox,
-    /// The server's port, the same across restarts.
+    /// The public port: the one instance's (the same across restarts), or the balancer's.
     pub port: u16,
-    /// The server's data directory, kept across restarts.
+    /// The data directory (of the one instance; a cluster's instances each have one inside it).
     pub data_dir: PathBuf,
+    /// Where the instances keep their stories.
+    pub backend: Backend,
+    /// The balancer in front of a cluster.
+    pub balancer: Option<Balancer>,
+    instances: Vec<Instance>,
     /// How much faster than real time calls run.
     pub speed: f64,
     /// The server's longest story.
     pub max_story_seconds: u32,
+    /// The account's calls per second, shared by the instances.
+    pub calls_per_second: f64,
     bin: PathBuf,
-    child: Option<Child>,
     /// A client for the server.
     pub http: reqwest::Client,
     /// How many times the server was started.
     pub starts: u32,
+}
+
+/// One server process.
+struct Instance {
+    port: u16,
+    data_dir: PathBuf,
+    child: Option<Child>,
 }
 
 /// A call the test asked for.
@@ -55,6 +73,32 @@ pub struct Placed {
 impl Chaos {
     /// Starts a sandbox with `faults` and the server binary `bin` against it.
     pub async fn start(bin: &Path, data_dir: &Path, faults: Faults, speed: f64, max_story_seconds: u32) -> Chaos {
+        Chaos::start_cluster(
+            bin,
+            data_dir,
+            faults,
+            speed,
+            max_story_seconds,
+            Backend::Embedded,
+            1,
+            50.0,
+        )
+        .await
+    }
+
+    /// Starts a sandbox with `faults` and `instances` server processes on `backend`, placing at most
+    /// `calls_per_second` between them: behind a [`Balancer`] when there is more than one.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn start_cluster(
+        bin: &Path,
+        data_dir: &Path,
+        faults: Faults,
+        speed: f64,
+        max_story_seconds: u32,
+        backend: Backend,
+        instances: usize,
+        calls_per_second: f64,
+    ) -> Chaos {
         let sandbox = Sandbox::start(SandboxConfig {
             speed,
             faults,
@@ -62,15 +106,34 @@ impl Chaos {
         })
         .await
         .expect("sandbox starts");
-        let port = crate::ports::free_port();
+        let slots: Vec<Instance> = (0..instances.max(1))
+            .map(|n| Instance {
+                port: crate::ports::free_port(),
+                data_dir: if instances <= 1 {
+                    data_dir.to_owned()
+                } else {
+                    data_dir.join(format!("instance-{n}"))
+                },
+                child: None,
+            })
+            .collect();
+        let balancer = if slots.len() > 1 {
+            Some(Balancer::start(slots.iter().map(|i| i.port).collect()).await)
+        } else {
+            None
+        };
+        let port = balancer.as_ref().map_or(slots[0].port, |b| b.port);
         let mut chaos = Chaos {
             sandbox,
             port,
             data_dir: data_dir.to_owned(),
+            backend,
+            balancer,
+            instances: slots,
             speed,
             max_story_seconds,
+            calls_per_second,
             bin: bin.to_owned(),
-            child: None,
             http: reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
                 .timeout(Duration::from_secs(30))
@@ -78,27 +141,62 @@ impl Chaos {
                 .expect("http client"),
             starts: 0,
         };
-        chaos.spawn_server().await;
+        for n in 0..chaos.instances.len() {
+            chaos.spawn_instance(n).await;
+        }
         chaos
     }
 
-    /// `http://127.0.0.1:PORT` of the server.
+    /// `http://127.0.0.1:PORT` of the server (or of the balancer in front of the cluster).
     pub fn base(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
     }
 
-    /// Starts the server process and waits until it answers.
+    /// `http://127.0.0.1:PORT` of one instance, bypassing the balancer.
+    pub fn instance_base(&self, n: usize) -> String {
+        format!("http://127.0.0.1:{}", self.instances[n].port)
+    }
+
+    /// How many instances the cluster has had.
+    pub fn instances(&self) -> usize {
+        self.instances.len()
+    }
+
+    /// Starts the (first) server process again and waits until it answers.
     pub async fn spawn_server(&mut self) {
+        self.spawn_instance(0).await;
+    }
+
+    /// Starts a new instance behind the balancer; returns its number.
+    pub async fn add_instance(&mut self) -> usize {
+        let n = self.instances.len();
+        self.instances.push(Instance {
+            port: crate::ports::free_port(),
+            data_dir: self.data_dir.join(format!("instance-{n}")),
+            child: None,
+        });
+        self.spawn_instance(n).await;
+        if let Some(b) = &self.balancer {
+            b.add(self.instances[n].port);
+        }
+        n
+    }
+
+    /// Starts instance `n`'s process and waits until it answers.
+    pub async fn spawn_instance(&mut self, n: usize) {
         self.starts += 1;
-        let log = std::fs::File::create(self.data_dir.join(format!("server-{}.log", self.starts))).expect("log file");
+        let (port, dir) = (self.instances[n].port, self.instances[n].data_dir.clone());
+        std::fs::create_dir_all(&dir).expect("the instance's data directory");
+        let log = std::fs::File::create(dir.join(format!("server-{}.log", self.starts))).expect("log file");
         let child = Command::new(&self.bin)
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .envs(self.backend.env())
             .env("ROCKET_ADDRESS", "127.0.0.1")
-            .env("ROCKET_PORT", self.port.to_string())
+            .env("ROCKET_PORT", port.to_string())
             .env("ROCKET_LOG_LEVEL", "critical")
             .env("RUST_LOG", "warn")
-            .env("STORYLINE_DATA_DIR", &self.data_dir)
+            .env("STORYLINE_DATA_DIR", &dir)
             .env("STORYLINE_PUBLIC_URL", self.base())
             .env("STORYLINE_SANDBOX_SPEED", self.speed.to_string())
             .env("STORYLINE_MAX_STORY_SECONDS", self.max_story_seconds.to_string())
@@ -106,7 +204,7 @@ impl Chaos {
             // The chaos run places many calls from one address to the same few numbers, quickly.
             .env("STORYLINE_CALLS_PER_NUMBER_PER_HOUR", "1000000")
             .env("STORYLINE_CALLS_PER_ADDRESS_PER_HOUR", "1000000")
-            .env("STORYLINE_CALLS_PER_SECOND", "50")
+            .env("STORYLINE_CALLS_PER_SECOND", self.calls_per_second.to_string())
             .env("TWILIO_ACCOUNT_SID", self.sandbox.account_sid.as_str())
             .env("TWILIO_AUTH_TOKEN", self.sandbox.auth_token.expose_secret())
             .env("TWILIO_FROM_NUMBER", &self.sandbox.from_number)
@@ -115,28 +213,47 @@ impl Chaos {
             .stderr(Stdio::from(log))
             .spawn()
             .expect("server starts");
-        self.child = Some(child);
+        self.instances[n].child = Some(child);
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
-            if let Ok(r) = self.http.get(self.base()).send().await
+            if let Ok(r) = self.http.get(format!("http://127.0.0.1:{port}/readyz")).send().await
                 && r.status().is_success()
             {
                 return;
             }
-            assert!(
-                Instant::now() < deadline,
-                "server did not start; see {}",
-                self.data_dir.display()
-            );
+            assert!(Instant::now() < deadline, "server did not start; see {}", dir.display());
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
 
-    /// SIGKILL: no shutdown, no flush, no goodbye.
+    /// SIGKILL of every instance: no shutdown, no flush, no goodbye.
     pub fn kill(&mut self) {
-        if let Some(mut child) = self.child.take() {
+        for n in 0..self.instances.len() {
+            self.kill_instance(n);
+        }
+    }
+
+    /// SIGKILL of instance `n`.
+    pub fn kill_instance(&mut self, n: usize) {
+        if let Some(mut child) = self.instances[n].child.take() {
             let _ = child.kill();
             let _ = child.wait();
+        }
+    }
+
+    /// Every recording's id, call SID and number, read from the database the instances share.
+    pub async fn all_recordings(&self) -> Vec<(String, Option<String>, String)> {
+        match &self.backend {
+            Backend::Embedded => crate::db::all_recordings(&self.data_dir).await,
+            Backend::Shared { database_url, .. } => {
+                let pool = sqlx::PgPool::connect(database_url).await.expect("PostgreSQL");
+                let rows = sqlx::query_as("SELECT id, call_sid, phone FROM storyline_recordings")
+                    .fetch_all(&pool)
+                    .await
+                    .expect("read recordings");
+                pool.close().await;
+                rows
+            }
         }
     }
 
@@ -259,7 +376,7 @@ pub struct Verdict {
 /// Checks what the server says against what happened on the phone (the sandbox's report): every story that was spoken
 /// must be stored and playable at its full length, and every other call must end in the state its number produces.
 pub async fn judge(chaos: &Chaos, placed: &[Placed], finals: &BTreeMap<String, serde_json::Value>) -> Verdict {
-    let rows = crate::db::all_recordings(&chaos.data_dir).await;
+    let rows = chaos.all_recordings().await;
     let reports = chaos.sandbox.report();
     let mut verdict = Verdict {
         placed: placed.len(),

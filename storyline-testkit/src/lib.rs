@@ -10,6 +10,8 @@
 //! - [`wait`]: the one waiter the others poll through.
 
 pub mod audio;
+pub mod backends;
+pub mod balancer;
 pub mod browser;
 pub mod chaos;
 pub mod db;
@@ -22,6 +24,7 @@ pub mod settings;
 pub mod twilio;
 pub mod wait;
 
+pub use backends::Backend;
 pub use http::Http;
 pub use server::{Config, Server, within};
 

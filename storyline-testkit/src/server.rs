@@ -80,6 +80,12 @@ impl Config {
         }
     }
 
+    /// The same, keeping its stories on `backend`.
+    pub fn on(mut self, backend: &crate::Backend) -> Self {
+        self.extra.extend(backend.settings());
+        self
+    }
+
     /// The same, with one more setting (`key` as in the figment: `storyline.api_key`).
     pub fn with(mut self, key: &str, value: impl Into<Value>) -> Self {
         self.extra.push((key.to_owned(), value.into()));

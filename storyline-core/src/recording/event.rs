@@ -142,6 +142,9 @@ pub struct StoredMedia {
     pub size_bytes: u64,
     /// Length in seconds, when the server measured it.
     pub duration_secs: Option<u32>,
+    /// Exact length in milliseconds, when the server measured it.
+    #[serde(default)]
+    pub duration_ms: Option<u64>,
 }
 
 /// The answer of Twilio's REST API about a call: its status and the recordings it has.

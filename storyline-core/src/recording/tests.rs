@@ -60,6 +60,7 @@ fn stored(path: &str) -> Event {
             path: path.to_owned(),
             size_bytes: 672_044,
             duration_secs: Some(42),
+            duration_ms: Some(42_000),
         },
     }
 }

@@ -1,12 +1,12 @@
 //! Keeps the form from becoming a weapon: the server calls whatever number is typed, so it calls only numbers of the
 //! allowed countries on lines a person answers ([`numbers`]), only so often per number and per client ([`limits`]),
-//! never faster than the Twilio account places calls ([`pacer`]), and only for forms posted from its own page
+//! never faster than the Twilio account places calls ([`Guard::call_interval_ms`], a pace the store keeps for every
+//! instance), and only for forms posted from its own page
 //! ([`origin`]).
 
 mod limits;
 mod numbers;
 mod origin;
-mod pacer;
 
 use std::time::Duration;
 
@@ -17,7 +17,6 @@ use crate::config::Settings;
 pub(crate) use limits::{ClientAddress, Limits};
 pub(crate) use numbers::NumberRefused;
 pub(crate) use origin::{CrossSite, check as check_origin};
-pub(crate) use pacer::Pacer;
 
 /// The longest a form request waits for its call's turn; a longer wait is spent on the recording page instead.
 pub(crate) const HOLD_FORM_AT_MOST: Duration = Duration::from_secs(3);
@@ -47,8 +46,9 @@ pub(crate) struct Guard {
     allowed: Vec<Region>,
     /// The hourly limits.
     pub limits: Limits,
-    /// The calls-per-second pacing.
-    pub pacer: Pacer,
+    /// The least time between two calls, in milliseconds: the account's calls per second, rounded so as never to
+    /// exceed it.
+    pub call_interval_ms: i64,
 }
 
 impl Guard {
@@ -78,7 +78,7 @@ impl Guard {
                 per_number: settings.calls_per_number_per_hour,
                 per_address: settings.calls_per_address_per_hour,
             },
-            pacer: Pacer::new(cps),
+            call_interval_ms: (1000.0 / cps).ceil() as i64,
         })
     }
 

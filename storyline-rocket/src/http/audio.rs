@@ -1,13 +1,13 @@
-//! Serving stored audio with byte ranges: Safari will not play or seek audio without `206 Partial Content`.
+//! Serving stored audio with byte ranges (Safari will not play or seek audio without `206 Partial Content`),
+//! streamed from the audio store: the page never points at the bucket or at Twilio.
 
 use std::io::SeekFrom;
-use std::path::Path;
 
 use rocket::http::{ContentType, Header, Status};
 use rocket::request::{FromRequest, Outcome, Request};
 use rocket::response::{self, Responder, Response};
-use tokio::fs::File;
-use tokio::io::AsyncSeekExt;
+
+use crate::store::{AudioBody, AudioFiles};
 
 /// The request's `Range` header, if any.
 pub(crate) struct RangeHeader(pub Option<String>);
@@ -69,9 +69,9 @@ pub(crate) fn parse_range(header: Option<&str>, len: u64) -> RangeRequest {
     }
 }
 
-/// A stored audio file, answered whole or in part.
+/// A stored recording, answered whole or in part, streamed from the audio store.
 pub(crate) struct AudioFile {
-    file: File,
+    body: Option<AudioBody>,
     len: u64,
     content_type: ContentType,
     range: RangeRequest,
@@ -79,16 +79,24 @@ pub(crate) struct AudioFile {
 }
 
 impl AudioFile {
-    /// Opens `path` and decides, from the `Range` header, what to send.
-    pub(crate) async fn open(path: &Path, content_type: ContentType, range: &RangeHeader) -> std::io::Result<Self> {
-        let mut file = File::open(path).await?;
-        let len = file.metadata().await?.len();
+    /// Opens the stored recording `name` of `len` bytes (0: not known, then asked of the store) at the part the
+    /// `Range` header asks for.
+    pub(crate) async fn open(
+        audio: &AudioFiles,
+        name: &str,
+        len: u64,
+        content_type: ContentType,
+        range: &RangeHeader,
+    ) -> std::io::Result<Self> {
+        let len = if len == 0 { audio.size(name).await? } else { len };
         let range = parse_range(range.0.as_deref(), len);
-        if let RangeRequest::Part { start, .. } = range {
-            file.seek(SeekFrom::Start(start)).await?;
-        }
+        let body = match range {
+            RangeRequest::Whole if len > 0 => Some(audio.read(name, 0, len - 1).await?),
+            RangeRequest::Part { start, end } => Some(audio.read(name, start, end).await?),
+            _ => None,
+        };
         Ok(Self {
-            file,
+            body,
             len,
             content_type,
             range,
@@ -115,72 +123,53 @@ impl<'r> Responder<'r, 'static> for AudioFile {
                 format!("attachment; filename=\"{name}\""),
             ));
         }
-        match self.range {
-            RangeRequest::Whole => {
-                res.sized_body(Some(self.len as usize), self.file);
-            }
-            RangeRequest::Unsatisfiable => {
+        match (self.range, self.body) {
+            (RangeRequest::Unsatisfiable, _) => {
                 res.status(Status::RangeNotSatisfiable)
                     .raw_header("Content-Range", format!("bytes */{}", self.len));
             }
-            RangeRequest::Part { start, end } => {
-                let count = end - start + 1;
+            (RangeRequest::Part { start, end }, Some(body)) => {
                 res.status(Status::PartialContent)
                     .raw_header("Content-Range", format!("bytes {start}-{end}/{}", self.len))
-                    .sized_body(
-                        Some(count as usize),
-                        Part {
-                            file: self.file,
-                            left: count,
-                        },
-                    );
+                    .sized_body(Some((end - start + 1) as usize), Sized(body));
+            }
+            (_, Some(body)) => {
+                res.sized_body(Some(self.len as usize), Sized(body));
+            }
+            (_, None) => {
+                res.sized_body(Some(0), std::io::Cursor::new(Vec::new()));
             }
         }
         Ok(res.finalize())
     }
 }
 
-/// The rest of a file after a seek, cut to `left` bytes.
-struct Part {
-    file: File,
-    left: u64,
-}
+/// A body whose size is given: Rocket never seeks it (it seeks only to learn a size it was not given).
+struct Sized(AudioBody);
 
-impl tokio::io::AsyncRead for Part {
+impl tokio::io::AsyncRead for Sized {
     fn poll_read(
         mut self: std::pin::Pin<&mut Self>,
         cx: &mut std::task::Context<'_>,
         buf: &mut tokio::io::ReadBuf<'_>,
     ) -> std::task::Poll<std::io::Result<()>> {
-        if self.left == 0 {
-            return std::task::Poll::Ready(Ok(()));
-        }
-        let max = usize::try_from(self.left).unwrap_or(usize::MAX).min(buf.remaining());
-        // `take` does not report back what it initialised: without this, `advance` below panics on a fresh buffer.
-        buf.initialize_unfilled_to(max);
-        let mut limited = buf.take(max);
-        let this = &mut *self;
-        let poll = std::pin::Pin::new(&mut this.file).poll_read(cx, &mut limited);
-        let n = limited.filled().len();
-        if let std::task::Poll::Ready(Ok(())) = &poll {
-            // `take` shares the buffer; mark what was filled in the outer buffer.
-            buf.advance(n);
-            this.left -= n as u64;
-        }
-        poll
+        self.0.as_mut().poll_read(cx, buf)
     }
 }
 
-impl tokio::io::AsyncSeek for Part {
-    fn start_seek(mut self: std::pin::Pin<&mut Self>, position: SeekFrom) -> std::io::Result<()> {
-        std::pin::Pin::new(&mut self.file).start_seek(position)
+impl tokio::io::AsyncSeek for Sized {
+    fn start_seek(self: std::pin::Pin<&mut Self>, _: SeekFrom) -> std::io::Result<()> {
+        Err(std::io::Error::new(
+            std::io::ErrorKind::Unsupported,
+            "a streamed recording cannot seek",
+        ))
     }
 
     fn poll_complete(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
     ) -> std::task::Poll<std::io::Result<u64>> {
-        std::pin::Pin::new(&mut self.file).poll_complete(cx)
+        std::task::Poll::Ready(Ok(0))
     }
 }
 

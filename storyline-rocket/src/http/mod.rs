@@ -6,6 +6,7 @@ mod api;
 mod assets;
 mod audio;
 mod guards;
+mod health;
 mod pages;
 mod webhooks;
 
@@ -25,6 +26,7 @@ pub(crate) fn routes(links: &Links) -> Vec<Route> {
     let mut r = pages::routes();
     r.extend(webhooks::routes());
     r.extend(api::routes());
+    r.extend(health::routes());
     r.extend(assets::routes(links.base().is_empty()));
     r
 }
@@ -97,6 +99,8 @@ pub(crate) fn status_of(e: &StoryError) -> Status {
     match e {
         StoryError::NotFound => Status::NotFound,
         StoryError::BadWebhook(_) => Status::BadRequest,
+        // Twilio retries a webhook that fails; so does a page.
+        StoryError::Busy => Status::ServiceUnavailable,
         StoryError::Store(err) => {
             tracing::error!("storage error: {err}");
             Status::InternalServerError

@@ -1,5 +1,6 @@
 //! The storyteller's pages: the form, the live recording page, its status (JSON and server-sent events), and the audio.
 
+use crate::store::AudioFacts;
 use rocket::data::ToByteUnit;
 use rocket::http::{ContentType, Status};
 use rocket::response::Redirect;
@@ -7,6 +8,7 @@ use rocket::response::content::RawHtml;
 use rocket::response::stream::{Event, EventStream};
 use rocket::serde::json::{Json, Value, json};
 use rocket::{Data, Route, Shutdown, State, get, post, routes};
+use storyline_core::RecordingId;
 use storyline_core::recording::Status as StoryStatus;
 use tracing::Instrument as _;
 
@@ -132,7 +134,7 @@ async fn recording(app: &State<App>, id: Id) -> Result<Page, Status> {
     async move {
         let view = load(app, &id).await?;
         let waveform = match (&view.stored, view.status) {
-            (Some(s), StoryStatus::Complete) => Waveform::load(app.audio.path(&s.file)).await,
+            (Some(s), StoryStatus::Complete) => waveform(app, &id.0, &s.file).await,
             _ => None,
         };
         Ok(RawHtml(
@@ -141,6 +143,31 @@ async fn recording(app: &State<App>, id: Id) -> Result<Page, Status> {
     }
     .instrument(span)
     .await
+}
+
+/// A stored recording's waveform, as worked out when it was stored. A recording stored before that was done, in the
+/// data directory, is read once and its shape kept.
+async fn waveform(app: &App, id: &RecordingId, file: &str) -> Option<Waveform> {
+    match app.store.audio_facts(id).await {
+        Ok(Some(facts)) => return Waveform::from_parts(facts.peaks, facts.duration),
+        Ok(None) => {}
+        Err(e) => {
+            tracing::warn!("reading a recording's waveform failed: {e}");
+            return None;
+        }
+    }
+    let path = app.audio.local_path(file)?;
+    let size = tokio::fs::metadata(&path).await.ok()?.len();
+    let waveform = Waveform::load(path).await?;
+    let facts = AudioFacts {
+        size_bytes: size,
+        duration: waveform.duration(),
+        peaks: waveform.peaks().to_vec(),
+    };
+    if let Err(e) = app.store.save_audio_facts(id, &facts).await {
+        tracing::warn!("keeping a recording's waveform failed: {e}");
+    }
+    Some(waveform)
 }
 
 #[get("/recording/<id>/status")]
@@ -194,9 +221,18 @@ async fn audio(app: &State<App>, id: Id, download: Option<u8>, range: RangeHeade
     async move {
         let view = load(app, &id).await?;
         let stored = view.stored.as_ref().ok_or(Status::NotFound)?;
-        let file = AudioFile::open(&app.audio.path(&stored.file), ContentType::new("audio", "wav"), &range)
-            .await
-            .map_err(|_| Status::NotFound)?;
+        let file = AudioFile::open(
+            &app.audio,
+            &stored.file,
+            stored.size_bytes,
+            ContentType::new("audio", "wav"),
+            &range,
+        )
+        .await
+        .map_err(|e| {
+            tracing::warn!("a stored recording could not be read: {e}");
+            Status::NotFound
+        })?;
         Ok(if download.is_some() {
             file.download_as(format!("story-{}.wav", stored.recorded_on))
         } else {

@@ -1,5 +1,5 @@
-//! Copying a finished recording from Twilio into storage: streamed to a temporary file, checked, renamed into place,
-//! and the outcome reported to the state machine (which schedules any retry).
+//! Copying a finished recording from Twilio into storage: streamed to a scratch file, checked, its shape worked out,
+//! kept in the audio store (renamed into place, or uploaded whole), and the outcome reported to the state machine (which schedules any retry).
 
 use storyline_core::client::MediaFormat;
 use storyline_core::recording::{Event, StoredMedia};
@@ -8,7 +8,8 @@ use tokio::io::AsyncWriteExt as _;
 
 use super::Outcome;
 use crate::app::App;
-use crate::store::check_wav;
+use crate::pages::waveform::{self, Waveform};
+use crate::store::{AudioFacts, check_wav};
 use crate::story;
 
 /// Four hours of 16-bit 8 kHz mono (Twilio's longest `<Record>`), with room to spare.
@@ -58,7 +59,7 @@ async fn download(
     // Twilio or the network. Only a file that is not audio is not.
     let mut stream = request.send().await.map_err(|e| (true, e.to_string()))?;
     let file_name = format!("{id}.wav");
-    let part = app.audio.path(&format!("{id}.wav.part"));
+    let part = app.audio.scratch().join(format!("{id}.wav.part"));
     let mut file = tokio::fs::File::create(&part)
         .await
         .map_err(|e| (true, e.to_string()))?;
@@ -72,13 +73,31 @@ async fn download(
     }
     file.sync_all().await.map_err(|e| (true, e.to_string()))?;
     drop(file);
-    let checked = check_wav(&part).map_err(|e| (false, e))?;
-    tokio::fs::rename(&part, app.audio.path(&file_name))
+    // Checked, and its shape worked out once for every page that will show it, off the async runtime.
+    let checked = part.clone();
+    let (duration, waveform) = tokio::task::spawn_blocking(move || {
+        let duration = check_wav(&checked)?;
+        let waveform = Waveform::from_path(&checked, waveform::BARS).map_err(|e| e.to_string())?;
+        Ok::<_, String>((duration, waveform))
+    })
+    .await
+    .map_err(|e| (true, e.to_string()))?
+    .map_err(|e| (false, e))?;
+    app.audio.keep(&part, &file_name).await.map_err(|e| (true, e))?;
+    let facts = AudioFacts {
+        size_bytes: size,
+        duration,
+        peaks: waveform.peaks().to_vec(),
+    };
+    app.store
+        .save_audio_facts(id, &facts)
         .await
         .map_err(|e| (true, e.to_string()))?;
+    let checked = duration;
     Ok(StoredMedia {
         path: file_name,
         size_bytes: size,
         duration_secs: Some(u32::try_from(checked.as_secs()).unwrap_or(u32::MAX)),
+        duration_ms: Some(u64::try_from(checked.as_millis()).unwrap_or(u64::MAX)),
     })
 }

@@ -6,27 +6,38 @@ mod deliver;
 mod media;
 mod reconcile;
 
-use std::collections::HashSet;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
+
+use tokio::sync::Semaphore;
 
 use tracing::Instrument as _;
 
 use crate::app::App;
 use crate::store::{DueJob, Job, now_ms};
+use crate::story;
 
 use deliver::Outbound;
 
 /// How often due jobs are looked for.
 const TICK: Duration = Duration::from_millis(250);
 
+/// Jobs one instance runs at once. Deliveries wait on the host service (up to 10 s each) and copies on Twilio: they
+/// run beside each other, so a slow host never holds up copying a story.
+const AT_ONCE: usize = 16;
+
+/// How long a claimed job is held without word from its instance (in real time; the sandbox speed shortens it, as
+/// it shortens every background delay). The instance renews its leases three times as often: a job is taken over
+/// only from an instance that stopped.
+const LEASE_SECS: u64 = 30;
+
 /// Starts the background loop; it stops when the server shuts down.
 pub(crate) fn spawn(app: App) {
+    let lease = app.delay(LEASE_SECS).max(Duration::from_secs(3));
+    tokio::spawn(renew_leases(app.clone(), lease));
     tokio::spawn(async move {
         let outbound = Outbound::new();
-        // Deliveries wait on the host service (up to 10 s each): they run beside the loop, so a slow host never holds
-        // up copying a story. A delivery still running is not started again.
-        let delivering: Arc<Mutex<HashSet<i64>>> = Arc::default();
+        let slots = Arc::new(Semaphore::new(AT_ONCE));
         let mut shutdown = app.shutdown.get().cloned();
         // Right after a restart, every unfinished call is looked at once.
         reconcile::stale(&app, true).await;
@@ -42,29 +53,31 @@ pub(crate) fn spawn(app: App) {
                 }
                 None => tick.await,
             }
-            match app.store.due_jobs(16).await {
-                Ok(jobs) => {
-                    for job in jobs {
-                        let span = tracing::info_span!("job", recording = %job.recording_id.log_tag());
-                        if matches!(job.job, Ok(Job::DeliverEvent { .. })) {
-                            if !delivering.lock().expect("not poisoned").insert(job.id) {
-                                continue;
-                            }
-                            let (app, outbound, delivering) = (app.clone(), outbound.clone(), delivering.clone());
+            let free = slots.available_permits();
+            if free > 0 {
+                match app
+                    .store
+                    .claim_jobs(now_ms(), free as i64, lease.as_millis() as i64)
+                    .await
+                {
+                    Ok(jobs) => {
+                        for job in jobs {
+                            let Ok(slot) = slots.clone().acquire_owned().await else {
+                                return;
+                            };
+                            let span = tracing::info_span!("job", recording = %job.recording_id.log_tag());
+                            let (app, outbound) = (app.clone(), outbound.clone());
                             tokio::spawn(
                                 async move {
-                                    let id = job.id;
                                     run(&app, &outbound, job).await;
-                                    delivering.lock().expect("not poisoned").remove(&id);
+                                    drop(slot);
                                 }
                                 .instrument(span),
                             );
-                        } else {
-                            run(&app, &outbound, job).instrument(span).await;
                         }
                     }
+                    Err(e) => tracing::error!("reading due jobs failed: {e}"),
                 }
-                Err(e) => tracing::error!("reading due jobs failed: {e}"),
             }
             if last_reconcile.elapsed() >= reconcile::every(&app) {
                 last_reconcile = tokio::time::Instant::now();
@@ -72,6 +85,26 @@ pub(crate) fn spawn(app: App) {
             }
         }
     });
+}
+
+/// Keeps this instance's jobs held while they run.
+async fn renew_leases(app: App, lease: Duration) {
+    let mut shutdown = app.shutdown.get().cloned();
+    loop {
+        let wait = tokio::time::sleep(lease / 3);
+        match shutdown.as_mut() {
+            Some(s) => {
+                tokio::select! {
+                    _ = wait => {}
+                    _ = s => return,
+                }
+            }
+            None => wait.await,
+        }
+        if let Err(e) = app.store.renew_leases(lease.as_millis() as i64).await {
+            tracing::warn!("renewing this instance's job leases failed: {e}");
+        }
+    }
 }
 
 /// What became of one run of a job.
@@ -104,6 +137,12 @@ async fn run(app: &App, outbound: &Outbound, due: DueJob) {
         }
         Ok(Job::Reconcile { call_sid, attempt }) => reconcile::call(app, &due.recording_id, call_sid, *attempt).await,
         Ok(Job::DeliverEvent { event_id }) => deliver::event(app, outbound, event_id, due.attempts).await,
+        Ok(Job::PlaceCall { at }) => {
+            // Never retried: a second try could ring the storyteller twice. A refusal ends the recording, and a call
+            // whose outcome was lost is the reconciler's.
+            story::place_queued(app, &due.recording_id, *at).await;
+            Outcome::Done
+        }
     };
     match outcome {
         Outcome::Done => {

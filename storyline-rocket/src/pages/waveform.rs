@@ -1,4 +1,5 @@
-//! The shape of a stored recording: one peak per bar, read from the WAV file, for the finished page to draw.
+//! The shape of a stored recording: one peak per bar, read from the WAV file once when it is stored, for the finished
+//! page to draw.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -73,6 +74,11 @@ impl Waveform {
             peaks,
             duration: Duration::from_millis(frames * 1000 / u64::from(spec.sample_rate.max(1))),
         })
+    }
+
+    /// A waveform worked out earlier (kept with the recording when it was stored); `None` without bars.
+    pub(crate) fn from_parts(peaks: Vec<f32>, duration: Duration) -> Option<Self> {
+        (!peaks.is_empty()).then_some(Self { peaks, duration })
     }
 
     /// Reads a stored recording off the async runtime; `None` if it cannot be read (the page then shows no waveform).

@@ -22,7 +22,13 @@ pub(crate) enum Job {
     Reconcile { call_sid: CallSid, attempt: u32 },
     /// POST an event to the host service's events URL.
     DeliverEvent { event_id: String },
+    /// Ask Twilio to place a recording's call at its turn (`at`, milliseconds since the Unix epoch), reserved from
+    /// the account's calls per second. Claimed a little before its turn, it waits for the turn itself.
+    PlaceCall { at: i64 },
 }
+
+/// The stored kind of [`Job::PlaceCall`].
+pub(crate) const PLACE_CALL: &str = "place_call";
 
 /// A stored job whose kind or payload this version does not understand.
 #[derive(Debug, thiserror::Error)]
@@ -53,6 +59,7 @@ impl Job {
             Job::DeleteTwilioRecording { .. } => "delete_recording",
             Job::Reconcile { .. } => "reconcile",
             Job::DeliverEvent { .. } => "deliver_event",
+            Job::PlaceCall { .. } => PLACE_CALL,
         }
     }
 
@@ -75,6 +82,7 @@ impl Job {
                 attempt: *attempt,
             })),
             Job::DeliverEvent { event_id } => event_id.clone(),
+            Job::PlaceCall { at } => at.to_string(),
         }
     }
 
@@ -108,6 +116,11 @@ impl Job {
             "deliver_event" if payload.starts_with("evt_") => Ok(Job::DeliverEvent {
                 event_id: payload.to_owned(),
             }),
+            PLACE_CALL => Ok(Job::PlaceCall {
+                at: payload
+                    .parse()
+                    .map_err(|e: std::num::ParseIntError| unreadable(e.to_string()))?,
+            }),
             _ => Err(unreadable("unknown kind or payload".into())),
         }
     }
@@ -135,6 +148,7 @@ mod tests {
             Job::DeliverEvent {
                 event_id: "evt_0123".into(),
             },
+            Job::PlaceCall { at: 1_764_590_400_000 },
         ] {
             assert_eq!(Job::from_stored(job.kind(), &job.payload()).unwrap(), job);
         }
@@ -165,5 +179,6 @@ mod tests {
         assert!(Job::from_stored("copy_media", "not json").is_err());
         assert!(Job::from_stored("delete_recording", "nope").is_err());
         assert!(Job::from_stored("deliver_event", "nope").is_err());
+        assert!(Job::from_stored("place_call", "soon").is_err());
     }
 }

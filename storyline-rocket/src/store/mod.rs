@@ -1,22 +1,38 @@
-//! Every SQL statement: SQLite in the data directory (or a pool the host service gives), migrations applied at
-//! start-up. Functions take and return typed values; only this module knows the tables.
+//! Every SQL statement, on SQLite (in the data directory, or a pool the host service gives) or PostgreSQL
+//! (`STORYLINE_DATABASE_URL`, or the host's pool), with migrations applied at start-up. Functions take and return
+//! typed values; only this module knows the tables.
 //!
-//! A webhook's state change is committed here before the webhook is answered, together with the background work it
-//! starts and the event it raises, in one transaction.
+//! Each statement is written once, in the SQL both databases speak (`$1` parameters, `ON CONFLICT`, `RETURNING`),
+//! and compiled for each ([`on_db!`]); the few words that differ are chosen beside it.
+//!
+//! Nothing here holds a lock inside the process: every instance on the same database sees the same recordings, jobs,
+//! limits and pacing.
+//! - A recording's change is checked against the version it was made from ([`Store::save`]): two instances changing
+//!   one recording at once both take effect, one after the other.
+//! - A job is held under a lease ([`Store::claim_jobs`]): it runs on one instance at a time, and a job held by an
+//!   instance that died is taken over when its lease runs out.
+//! - A state change is committed here before the webhook is answered, together with the background work it starts
+//!   and the event it raises, in one transaction; on PostgreSQL it also tells the other instances (`NOTIFY`).
 
 mod audio;
+mod events;
 mod job;
+mod recordings;
+mod work;
 
 use std::path::Path;
 use std::str::FromStr;
+use std::time::Duration;
 
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
-use sqlx::{Row, SqlitePool};
-use storyline_core::recording::{Recording, Status};
-use storyline_core::{CallSid, PhoneNumber, RecordingId};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use storyline_core::RecordingId;
 
-pub(crate) use audio::{AudioFiles, check_wav};
+pub(crate) use audio::{AudioBody, AudioFacts, AudioFiles, AudioStoreError, check_wav};
+pub(crate) use events::{Claim, NewEvent};
 pub(crate) use job::{Job, UnreadableJob};
+pub(crate) use recordings::{InsertError, Limit, NewRecording, Saved, StoredRecording};
+pub(crate) use work::{DueJob, Scheduled};
 
 /// Why the store failed.
 #[derive(Debug, thiserror::Error)]
@@ -29,10 +45,87 @@ pub(crate) enum StoreError {
     Corrupt(String),
 }
 
+/// A database a host service already has: Storyline's tables and migrations go beside the host's own.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum HostPool {
+    /// A SQLite database.
+    Sqlite(SqlitePool),
+    /// A PostgreSQL database.
+    Postgres(PgPool),
+}
+
+impl From<SqlitePool> for HostPool {
+    fn from(pool: SqlitePool) -> Self {
+        HostPool::Sqlite(pool)
+    }
+}
+
+impl From<PgPool> for HostPool {
+    fn from(pool: PgPool) -> Self {
+        HostPool::Postgres(pool)
+    }
+}
+
+/// The database behind the store.
+#[derive(Debug, Clone)]
+enum Db {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// Runs `$body` with `$pool` bound to the store's pool, once compiled for each database, and `$pg` telling which.
+macro_rules! on_db {
+    ($store:expr, |$pool:ident, $pg:ident| $body:expr) => {
+        match &$store.db {
+            $crate::store::Db::Sqlite($pool) => {
+                #[allow(unused_variables)]
+                let $pg = false;
+                $body
+            }
+            $crate::store::Db::Postgres($pool) => {
+                #[allow(unused_variables)]
+                let $pg = true;
+                $body
+            }
+        }
+    };
+}
+pub(crate) use on_db;
+
 /// The database: cheap to clone.
-#[derive(Clone, Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Store {
-    pool: SqlitePool,
+    db: Db,
+    /// This instance, as leases and notifications name it.
+    instance: String,
+}
+
+/// Why the store could not be opened: one line, naming the setting to look at.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum OpenError {
+    /// `STORYLINE_DATABASE_URL` is not a database URL Storyline knows.
+    #[error(
+        "STORYLINE_DATABASE_URL must be a PostgreSQL URL (postgres://user:password@host:5432/database) or a SQLite URL \
+         (sqlite:///path/to/file), or unset for SQLite in the data directory; it is {0:?}"
+    )]
+    Url(String),
+    /// The database could not be reached or refused us.
+    #[error("{setting}: cannot open the database at {place}: {source}")]
+    Connect {
+        setting: &'static str,
+        place: String,
+        #[source]
+        source: sqlx::Error,
+    },
+    /// The migrations failed.
+    #[error("{setting}: cannot bring the database at {place} up to date: {source}")]
+    Migrate {
+        setting: &'static str,
+        place: String,
+        #[source]
+        source: sqlx::migrate::MigrateError,
+    },
 }
 
 /// Milliseconds since the Unix epoch.
@@ -42,596 +135,594 @@ pub(crate) fn now_ms() -> i64 {
         .map_or(0, |d| d.as_millis() as i64)
 }
 
+/// A name for this process, unique enough among the instances sharing a database.
+fn instance_name() -> String {
+    let mut bytes = [0u8; 8];
+    // Without randomness, the clock and the process id still tell instances apart.
+    if getrandom::fill(&mut bytes).is_err() {
+        bytes = (now_ms() ^ i64::from(std::process::id())).to_le_bytes();
+    }
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn sqlite_options(options: SqliteConnectOptions) -> SqliteConnectOptions {
+    options
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        // With WAL, NORMAL can lose the last commits on power loss but never on a process crash; FULL keeps them.
+        .synchronous(SqliteSynchronous::Full)
+        .busy_timeout(Duration::from_secs(10))
+        .foreign_keys(true)
+}
+
+/// Where a PostgreSQL URL points, without its password.
+fn pg_place(options: &PgConnectOptions) -> String {
+    format!(
+        "{}:{}/{}",
+        options.get_host(),
+        options.get_port(),
+        options.get_database().unwrap_or("")
+    )
+}
+
 impl Store {
-    /// Opens (creating if needed) the database in `data_dir` and brings its schema up to date.
-    pub(crate) async fn open(data_dir: &Path) -> Result<Store, sqlx::Error> {
+    /// Opens the database the settings name (`database_url`), or SQLite in `data_dir` when none is named, and brings
+    /// its schema up to date.
+    pub(crate) async fn connect(database_url: Option<&str>, data_dir: &Path) -> Result<Store, OpenError> {
+        const SETTING: &str = "STORYLINE_DATABASE_URL";
+        let Some(url) = database_url.map(str::trim).filter(|u| !u.is_empty()) else {
+            return Store::open(data_dir).await;
+        };
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let options = PgConnectOptions::from_str(url).map_err(|_| OpenError::Url(redact_url(url)))?;
+            let place = pg_place(&options);
+            let pool = PgPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(5))
+                .connect_with(options)
+                .await
+                .map_err(|source| OpenError::Connect {
+                    setting: SETTING,
+                    place: place.clone(),
+                    source,
+                })?;
+            return Store::migrate(Db::Postgres(pool), "storyline_migrations", SETTING, place).await;
+        }
+        if url.starts_with("sqlite:") {
+            let options = SqliteConnectOptions::from_str(url).map_err(|_| OpenError::Url(redact_url(url)))?;
+            let place = options.get_filename().display().to_string();
+            let pool = SqlitePoolOptions::new()
+                .max_connections(8)
+                .connect_with(sqlite_options(options))
+                .await
+                .map_err(|source| OpenError::Connect {
+                    setting: SETTING,
+                    place: place.clone(),
+                    source,
+                })?;
+            return Store::migrate(Db::Sqlite(pool), "_sqlx_migrations", SETTING, place).await;
+        }
+        Err(OpenError::Url(redact_url(url)))
+    }
+
+    /// Opens (creating if needed) the SQLite database in `data_dir` and brings its schema up to date.
+    pub(crate) async fn open(data_dir: &Path) -> Result<Store, OpenError> {
+        const SETTING: &str = "STORYLINE_DATA_DIR";
         let path = data_dir.join("storyline.sqlite3");
-        let options = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            // With WAL, NORMAL can lose the last commits on power loss but never on a process crash; FULL keeps them.
-            .synchronous(SqliteSynchronous::Full)
-            .busy_timeout(std::time::Duration::from_secs(10))
-            .foreign_keys(true);
+        let place = path.display().to_string();
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
-            .connect_with(options)
-            .await?;
-        sqlx::migrate!("./migrations").run(&pool).await?;
-        Ok(Store { pool })
+            .connect_with(sqlite_options(SqliteConnectOptions::new().filename(&path)))
+            .await
+            .map_err(|source| OpenError::Connect {
+                setting: SETTING,
+                place: place.clone(),
+                source,
+            })?;
+        Store::migrate(Db::Sqlite(pool), "_sqlx_migrations", SETTING, place).await
     }
 
     /// Uses a pool the host service made, bringing Storyline's tables in it up to date. Storyline keeps its own
     /// record of migrations (`storyline_migrations`), apart from the host's (`_sqlx_migrations`).
-    pub(crate) async fn with_host_pool(pool: SqlitePool) -> Result<Store, sqlx::Error> {
-        let mut migrator = sqlx::migrate!("./migrations");
-        migrator.dangerous_set_table_name("storyline_migrations");
-        migrator.run(&pool).await?;
-        Ok(Store { pool })
+    pub(crate) async fn with_host_pool(pool: HostPool) -> Result<Store, OpenError> {
+        let db = match pool {
+            HostPool::Sqlite(p) => Db::Sqlite(p),
+            HostPool::Postgres(p) => Db::Postgres(p),
+        };
+        Store::migrate(
+            db,
+            "storyline_migrations",
+            "the host's pool",
+            "the host's database".into(),
+        )
+        .await
+    }
+
+    /// Applies the migrations of the store's database. On PostgreSQL, instances starting together take turns (sqlx
+    /// holds an advisory lock while it migrates).
+    async fn migrate(db: Db, table: &'static str, setting: &'static str, place: String) -> Result<Store, OpenError> {
+        let result = match &db {
+            Db::Sqlite(pool) => {
+                let mut migrator = sqlx::migrate!("./migrations/sqlite");
+                migrator.dangerous_set_table_name(table);
+                migrator.run(pool).await
+            }
+            Db::Postgres(pool) => {
+                let mut migrator = sqlx::migrate!("./migrations/postgres");
+                migrator.dangerous_set_table_name(table);
+                migrator.run(pool).await
+            }
+        };
+        result.map_err(|source| OpenError::Migrate { setting, place, source })?;
+        Ok(Store {
+            db,
+            instance: instance_name(),
+        })
+    }
+
+    /// Which database this is, for the start-up message.
+    pub(crate) fn describe(&self) -> &'static str {
+        match self.db {
+            Db::Sqlite(_) => "SQLite",
+            Db::Postgres(_) => "PostgreSQL",
+        }
+    }
+
+    /// Whether the database answers.
+    pub(crate) async fn ping(&self) -> Result<(), StoreError> {
+        on_db!(self, |pool, pg| {
+            sqlx::query("SELECT 1").execute(pool).await?;
+        });
+        Ok(())
+    }
+
+    /// Calls `changed` for every recording another instance changed, as PostgreSQL tells of them; returns at once on
+    /// SQLite, where one instance is all there is. The connection is made again whenever it drops (changes made
+    /// meanwhile reach the pages by their polling).
+    pub(crate) async fn follow_changes(&self, changed: impl Fn(RecordingId) + Send + 'static) {
+        let Db::Postgres(pool) = &self.db else {
+            return;
+        };
+        loop {
+            let mut listener = match sqlx::postgres::PgListener::connect_with(pool).await {
+                Ok(l) => l,
+                Err(e) => {
+                    tracing::warn!("listening for other instances' changes failed, trying again: {e}");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    continue;
+                }
+            };
+            if let Err(e) = listener.listen(recordings::CHANNEL).await {
+                tracing::warn!("listening for other instances' changes failed, trying again: {e}");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                continue;
+            }
+            loop {
+                match listener.recv().await {
+                    Ok(n) => {
+                        if let Some((from, id)) = n.payload().split_once(':')
+                            && from != self.instance
+                            && let Ok(id) = id.parse()
+                        {
+                            changed(id);
+                        }
+                    }
+                    Err(e) => {
+                        tracing::warn!("the connection telling of other instances' changes dropped: {e}");
+                        break;
+                    }
+                }
+            }
+        }
     }
 }
 
-/// A recording as stored.
-#[derive(Debug, Clone)]
-pub(crate) struct StoredRecording {
-    pub id: RecordingId,
-    pub phone: PhoneNumber,
-    /// The number as the storyteller typed it (or its national format).
-    pub phone_display: String,
-    pub call_sid: Option<CallSid>,
-    pub recording: Recording,
-    /// The host service's own id for the story, given through the API.
-    pub reference: Option<String>,
-    /// The question the call asks, given through the API.
-    pub prompt: Option<String>,
-    pub created_at: i64,
-    pub updated_at: i64,
-    /// When the recording reached its ending.
-    pub finished_at: Option<i64>,
+/// A database URL as it may be shown: without its password.
+fn redact_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        Ok(u) => u.to_string(),
+        Err(_) => "(not a URL)".into(),
+    }
 }
 
 fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(format!("{what}: {e}"))
 }
 
-impl StoredRecording {
-    fn from_row(r: &SqliteRow) -> Result<Self, StoreError> {
-        let id: String = r.try_get("id")?;
-        let phone: String = r.try_get("phone")?;
-        let call_sid: Option<String> = r.try_get("call_sid")?;
-        let state: String = r.try_get("state")?;
-        Ok(Self {
-            id: id.parse().map_err(|e| corrupt("id", e))?,
-            phone: phone.parse().map_err(|e| corrupt("phone", e))?,
-            phone_display: r.try_get("phone_display")?,
-            call_sid: call_sid
-                .map(|s| s.parse())
-                .transpose()
-                .map_err(|e| corrupt("call_sid", e))?,
-            recording: serde_json::from_str(&state).map_err(|e| corrupt("state", e))?,
-            reference: r.try_get("reference")?,
-            prompt: r.try_get("prompt")?,
-            created_at: r.try_get("created_at")?,
-            updated_at: r.try_get("updated_at")?,
-            finished_at: r.try_get("finished_at")?,
-        })
-    }
-}
+#[cfg(test)]
+pub(crate) mod testing {
+    //! Stores for the tests: a fresh SQLite file, or a fresh schema on the PostgreSQL at `STORYLINE_TEST_POSTGRES`
+    //! (default `postgres://postgres@127.0.0.1:5432/test`).
 
-/// A recording about to be created.
-#[derive(Debug, Clone)]
-pub(crate) struct NewRecording {
-    pub id: RecordingId,
-    pub phone: PhoneNumber,
-    pub phone_display: String,
-    pub reference: Option<String>,
-    pub prompt: Option<String>,
-}
+    use super::*;
 
-/// Which hourly limit a new recording reached.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Limit {
-    /// `STORYLINE_CALLS_PER_NUMBER_PER_HOUR`.
-    Number,
-    /// `STORYLINE_CALLS_PER_ADDRESS_PER_HOUR`.
-    Address,
-}
-
-/// Why a recording was not created.
-#[derive(Debug, thiserror::Error)]
-pub(crate) enum InsertError {
-    /// A limit is reached: nothing was inserted.
-    #[error("the per-{} hourly call limit is reached", match .0 { Limit::Number => "number", Limit::Address => "address" })]
-    Limited(Limit),
-    /// The database failed.
-    #[error(transparent)]
-    Store(#[from] StoreError),
-}
-
-impl From<sqlx::Error> for InsertError {
-    fn from(e: sqlx::Error) -> Self {
-        InsertError::Store(e.into())
-    }
-}
-
-/// The window the hourly limits count over.
-const LIMIT_WINDOW_MS: i64 = 60 * 60 * 1000;
-
-/// A job and when it is due.
-#[derive(Debug, Clone)]
-pub(crate) struct Scheduled {
-    pub job: Job,
-    /// Milliseconds since the Unix epoch.
-    pub run_at: i64,
-}
-
-/// An event for the host service, raised with a state change.
-#[derive(Debug, Clone)]
-pub(crate) struct NewEvent {
-    pub id: String,
-    pub kind: &'static str,
-    /// Unix seconds.
-    pub created: i64,
-    /// The JSON delivered, every time.
-    pub body: String,
-    /// When to deliver it, in milliseconds since the Unix epoch.
-    pub deliver_at: i64,
-}
-
-/// An event as stored.
-#[derive(Debug, Clone)]
-pub(crate) struct StoredEvent {
-    pub recording_id: RecordingId,
-    /// Unix seconds.
-    pub created: i64,
-    pub body: String,
-    pub delivered: bool,
-}
-
-/// A job that is due.
-#[derive(Debug)]
-pub(crate) struct DueJob {
-    pub id: i64,
-    /// How often it was asked for: finishing it finishes only this request of it.
-    pub generation: i64,
-    pub recording_id: RecordingId,
-    pub job: Result<Job, UnreadableJob>,
-    /// Attempts that failed so far.
-    pub attempts: u32,
-}
-
-/// What an `Idempotency-Key` holds.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Claim {
-    /// The key is new: it is now held by this request, which must answer it or release it.
-    New,
-    /// A request with this key is being answered right now.
-    InFlight,
-    /// The key was answered: the first answer, and whether it was for the same request.
-    Answered {
-        status: u16,
-        body: String,
-        same_request: bool,
-    },
-    /// The request that held the key stopped (the server died) after it created this recording: its story is the
-    /// answer.
-    Started {
-        recording_id: RecordingId,
-        same_request: bool,
-    },
-}
-
-/// How long a request may hold an `Idempotency-Key` without answering before it is taken to have died with its
-/// server: far beyond the longest start of a story (a few seconds' wait for a turn, and Twilio's answer).
-const KEY_HELD_AT_MOST_MS: i64 = 5 * 60 * 1000;
-
-impl Store {
-    /// Loads one recording.
-    pub(crate) async fn get(&self, id: &RecordingId) -> Result<Option<StoredRecording>, StoreError> {
-        let row = sqlx::query("SELECT * FROM storyline_recordings WHERE id = ?")
-            .bind(id.as_str())
-            .fetch_optional(&self.pool)
-            .await?;
-        row.as_ref().map(StoredRecording::from_row).transpose()
+    /// The PostgreSQL the tests use.
+    pub(crate) fn postgres_url() -> String {
+        std::env::var("STORYLINE_TEST_POSTGRES").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
     }
 
-    /// Creates a recording in its first state (recording the client's address) unless the number or the address
-    /// already had its share of calls in the last hour (`0` turns a limit off). A recording whose call Twilio refused
-    /// is deleted and so does not count.
-    pub(crate) async fn insert_within_limits(
-        &self,
-        new: &NewRecording,
-        address: Option<&str>,
-        per_number: u32,
-        per_address: u32,
-    ) -> Result<(), InsertError> {
-        let recording = Recording::new();
-        let state = serde_json::to_string(&recording).map_err(|e| corrupt("state", e))?;
-        let now = now_ms();
-        let since = now - LIMIT_WINDOW_MS;
-        // One statement: SQLite takes the write lock before it counts, so the count and the insert are one step.
-        let inserted = sqlx::query(
-            "INSERT INTO storyline_recordings (id, phone, phone_display, call_sid, status, state, created_at, updated_at, address, \
-                                     reference, prompt) \
-             SELECT ?1, ?2, ?3, NULL, ?4, ?5, ?6, ?6, ?7, ?8, ?9 \
-             WHERE (?10 = 0 OR (SELECT COUNT(*) FROM storyline_recordings WHERE phone = ?2 AND created_at > ?12) < ?10) \
-               AND (?11 = 0 OR ?7 IS NULL \
-                    OR (SELECT COUNT(*) FROM storyline_recordings WHERE address = ?7 AND created_at > ?12) < ?11)",
-        )
-        .bind(new.id.as_str())
-        .bind(new.phone.e164())
-        .bind(&new.phone_display)
-        .bind(recording.status().as_str())
-        .bind(&state)
-        .bind(now)
-        .bind(address)
-        .bind(&new.reference)
-        .bind(&new.prompt)
-        .bind(per_number)
-        .bind(per_address)
-        .bind(since)
-        .execute(&self.pool)
-        .await?
-        .rows_affected();
-        if inserted == 1 {
-            return Ok(());
-        }
-        let (to_number,): (i64,) =
-            sqlx::query_as("SELECT COUNT(*) FROM storyline_recordings WHERE phone = ? AND created_at > ?")
-                .bind(new.phone.e164())
-                .bind(since)
-                .fetch_one(&self.pool)
-                .await?;
-        let limit = if per_number > 0 && to_number >= i64::from(per_number) {
-            Limit::Number
-        } else {
-            Limit::Address
-        };
-        Err(InsertError::Limited(limit))
+    /// A new empty schema on the test PostgreSQL, as a URL whose connections use it.
+    pub(crate) async fn fresh_postgres() -> String {
+        let base = postgres_url();
+        let schema = format!("t_{}", instance_name());
+        let pool = PgPool::connect(&base)
+            .await
+            .unwrap_or_else(|e| panic!("the tests need PostgreSQL at {base} (STORYLINE_TEST_POSTGRES): {e}"));
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
+            .execute(&pool)
+            .await
+            .expect("a schema");
+        let sep = if base.contains('?') { '&' } else { '?' };
+        format!("{base}{sep}options=-c%20search_path%3D{schema}")
     }
 
-    /// Recordings whose status is one of `statuses` and that have not changed since `before_ms`.
-    pub(crate) async fn stale(&self, statuses: &[Status], before_ms: i64) -> Result<Vec<StoredRecording>, StoreError> {
-        let mut out = Vec::new();
-        for status in statuses {
-            let rows = sqlx::query("SELECT * FROM storyline_recordings WHERE status = ? AND updated_at < ?")
-                .bind(status.as_str())
-                .bind(before_ms)
-                .fetch_all(&self.pool)
-                .await?;
-            for r in &rows {
-                out.push(StoredRecording::from_row(r)?);
-            }
-        }
-        Ok(out)
+    /// One store of each kind, each fresh: (name, store, the directory holding the SQLite file).
+    pub(crate) async fn both() -> Vec<(&'static str, Store, tempfile::TempDir)> {
+        let dir = tempfile::tempdir().expect("a data directory");
+        let sqlite = Store::open(dir.path()).await.expect("SQLite opens");
+        let pg_dir = tempfile::tempdir().expect("a data directory");
+        let pg = Store::connect(Some(&fresh_postgres().await), pg_dir.path())
+            .await
+            .expect("PostgreSQL opens");
+        vec![("sqlite", sqlite, dir), ("postgres", pg, pg_dir)]
     }
-
-    /// Removes a recording that never became a call (Twilio refused to place it), so nothing half-made is left behind.
-    pub(crate) async fn delete_unplaced(&self, id: &RecordingId) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM storyline_recordings WHERE id = ? AND call_sid IS NULL")
-            .bind(id.as_str())
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
-
-    /// Saves a recording's new state with the jobs it starts and the event it raises, atomically (see [`insert_jobs`] for jobs asked for twice; an event of a type the story already raised
-    /// replaces it only while no delivery of it has been tried).
-    pub(crate) async fn save(
-        &self,
-        id: &RecordingId,
-        recording: &Recording,
-        jobs: &[Scheduled],
-        event: Option<&NewEvent>,
-    ) -> Result<(), StoreError> {
-        let state = serde_json::to_string(recording).map_err(|e| corrupt("state", e))?;
-        let now = now_ms();
-        let finished = recording.is_final().then_some(now);
-        let mut tx = self.pool.begin().await?;
-        sqlx::query(
-            "UPDATE storyline_recordings SET status = ?, state = ?, call_sid = COALESCE(?, call_sid), updated_at = ?, \
-             finished_at = COALESCE(finished_at, ?) WHERE id = ?",
-        )
-        .bind(recording.status().as_str())
-        .bind(&state)
-        .bind(recording.call_sid().map(CallSid::as_str))
-        .bind(now)
-        .bind(finished)
-        .bind(id.as_str())
-        .execute(&mut *tx)
-        .await?;
-        insert_jobs(&mut tx, id, jobs).await?;
-        if let Some(event) = event {
-            // A second ending of the same type (`hung_up`, then `no_recording` once the recording's callback comes)
-            // replaces the first while nothing of it has been sent.
-            let inserted = sqlx::query(
-                "INSERT INTO storyline_events (id, recording_id, type, created_at, body) VALUES (?, ?, ?, ?, ?) \
-                 ON CONFLICT (recording_id, type) DO UPDATE SET body = excluded.body, created_at = excluded.created_at \
-                 WHERE storyline_events.delivered_at IS NULL AND storyline_events.attempts = 0",
-            )
-            .bind(&event.id)
-            .bind(id.as_str())
-            .bind(event.kind)
-            .bind(event.created)
-            .bind(&event.body)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            if inserted == 1 {
-                let deliver = Scheduled {
-                    job: Job::DeliverEvent {
-                        event_id: event.id.clone(),
-                    },
-                    run_at: event.deliver_at,
-                };
-                insert_jobs(&mut tx, id, std::slice::from_ref(&deliver)).await?;
-            }
-        }
-        tx.commit().await?;
-        Ok(())
-    }
-
-    /// Enqueues work for a recording without touching its state (which only [`Store::save`] writes, from the state
-    /// just read).
-    pub(crate) async fn enqueue(&self, id: &RecordingId, jobs: &[Scheduled]) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
-        insert_jobs(&mut tx, id, jobs).await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
-    /// Jobs whose time has come, oldest first.
-    pub(crate) async fn due_jobs(&self, limit: i64) -> Result<Vec<DueJob>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT id, recording_id, kind, payload, attempts, generation FROM storyline_jobs WHERE done = 0 AND run_at <= ? \
-             ORDER BY run_at LIMIT ?",
-        )
-        .bind(now_ms())
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                let recording_id: String = r.try_get("recording_id")?;
-                let kind: String = r.try_get("kind")?;
-                let payload: String = r.try_get("payload")?;
-                let attempts: i64 = r.try_get("attempts")?;
-                Ok(DueJob {
-                    id: r.try_get("id")?,
-                    generation: r.try_get("generation")?,
-                    recording_id: recording_id.parse().map_err(|e| corrupt("recording_id", e))?,
-                    job: Job::from_stored(&kind, &payload),
-                    attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
-                })
-            })
-            .collect()
-    }
-
-    /// Marks a job done, unless it was asked for again since it was read (then it runs again).
-    pub(crate) async fn finish_job(&self, id: i64, generation: i64) -> Result<(), StoreError> {
-        sqlx::query("UPDATE storyline_jobs SET done = 1 WHERE id = ? AND generation = ?")
-            .bind(id)
-            .bind(generation)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
-
-    /// Records a failed attempt and when to try again.
-    pub(crate) async fn retry_job(&self, id: i64, run_at: i64, error: &str) -> Result<(), StoreError> {
-        sqlx::query("UPDATE storyline_jobs SET attempts = attempts + 1, run_at = ?, last_error = ? WHERE id = ?")
-            .bind(run_at)
-            .bind(error)
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
-
-    /// Loads an event.
-    pub(crate) async fn event(&self, id: &str) -> Result<Option<StoredEvent>, StoreError> {
-        let row = sqlx::query("SELECT recording_id, created_at, body, delivered_at FROM storyline_events WHERE id = ?")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.map(|r| {
-            let recording_id: String = r.try_get("recording_id")?;
-            let delivered: Option<i64> = r.try_get("delivered_at")?;
-            Ok(StoredEvent {
-                recording_id: recording_id.parse().map_err(|e| corrupt("recording_id", e))?,
-                created: r.try_get("created_at")?,
-                body: r.try_get("body")?,
-                delivered: delivered.is_some(),
-            })
-        })
-        .transpose()
-    }
-
-    /// Counts a delivery attempt: from now on the event's body is fixed.
-    pub(crate) async fn event_attempted(&self, id: &str) -> Result<(), StoreError> {
-        sqlx::query("UPDATE storyline_events SET attempts = attempts + 1 WHERE id = ?")
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
-
-    /// Records that the host service took an event.
-    pub(crate) async fn event_delivered(&self, id: &str) -> Result<(), StoreError> {
-        sqlx::query("UPDATE storyline_events SET delivered_at = COALESCE(delivered_at, ?) WHERE id = ?")
-            .bind(now_ms())
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
-
-    /// Takes an `Idempotency-Key` for a request (`request` is what makes two requests the same), or says what it
-    /// already holds. Keys older than `ttl_ms` are forgotten.
-    pub(crate) async fn claim_key(&self, key: &str, request: &str, ttl_ms: i64) -> Result<Claim, StoreError> {
-        let now = now_ms();
-        let mut tx = self.pool.begin().await?;
-        sqlx::query("DELETE FROM storyline_idempotency_keys WHERE created_at < ?")
-            .bind(now - ttl_ms)
-            .execute(&mut *tx)
-            .await?;
-        let inserted = sqlx::query(
-            "INSERT INTO storyline_idempotency_keys (key, request, created_at) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING",
-        )
-        .bind(key)
-        .bind(request)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        let claim = if inserted == 1 {
-            Claim::New
-        } else {
-            let r = sqlx::query(
-                "SELECT request, created_at, recording_id, status, body FROM storyline_idempotency_keys WHERE key = ?",
-            )
-            .bind(key)
-            .fetch_one(&mut *tx)
-            .await?;
-            let first: String = r.try_get("request")?;
-            let held_since: i64 = r.try_get("created_at")?;
-            let recording: Option<String> = r.try_get("recording_id")?;
-            let status: Option<i64> = r.try_get("status")?;
-            let body: Option<String> = r.try_get("body")?;
-            let same_request = first == request;
-            match (status, body, recording) {
-                (Some(status), Some(body), _) => Claim::Answered {
-                    status: u16::try_from(status).unwrap_or(500),
-                    body,
-                    same_request,
-                },
-                _ if now - held_since < KEY_HELD_AT_MOST_MS => Claim::InFlight,
-                (_, _, Some(recording)) => Claim::Started {
-                    recording_id: recording.parse().map_err(|e| corrupt("recording_id", e))?,
-                    same_request,
-                },
-                // It died before anything was placed: the key is this request's now.
-                (_, _, None) if same_request => {
-                    sqlx::query("UPDATE storyline_idempotency_keys SET created_at = ? WHERE key = ?")
-                        .bind(now)
-                        .bind(key)
-                        .execute(&mut *tx)
-                        .await?;
-                    Claim::New
-                }
-                // It died before anything was placed, and this is another request with the same key: a mistake.
-                (_, _, None) => Claim::Answered {
-                    status: 0,
-                    body: String::new(),
-                    same_request: false,
-                },
-            }
-        };
-        tx.commit().await?;
-        Ok(claim)
-    }
-
-    /// Notes the recording a key's request created, before its call is placed.
-    pub(crate) async fn key_started(&self, key: &str, id: &RecordingId) -> Result<(), StoreError> {
-        sqlx::query("UPDATE storyline_idempotency_keys SET recording_id = ? WHERE key = ?")
-            .bind(id.as_str())
-            .bind(key)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
-
-    /// Keeps the answer given to a key.
-    pub(crate) async fn answer_key(&self, key: &str, status: u16, body: &str) -> Result<(), StoreError> {
-        sqlx::query("UPDATE storyline_idempotency_keys SET status = ?, body = ? WHERE key = ?")
-            .bind(i64::from(status))
-            .bind(body)
-            .bind(key)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
-
-    /// Lets a key go without an answer (the request failed on our side: the host may try again with it).
-    pub(crate) async fn release_key(&self, key: &str) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM storyline_idempotency_keys WHERE key = ? AND status IS NULL")
-            .bind(key)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
-}
-
-/// A job asked for again keeps the earlier of its two times; a finished one runs again. Every job is safe to repeat,
-/// while a job whose result was ignored (its event came before the state it needed) must not be lost.
-async fn insert_jobs(tx: &mut sqlx::SqliteConnection, id: &RecordingId, jobs: &[Scheduled]) -> Result<(), sqlx::Error> {
-    for s in jobs {
-        sqlx::query(
-            "INSERT INTO storyline_jobs (recording_id, kind, payload, run_at) VALUES (?, ?, ?, ?) \
-             ON CONFLICT (recording_id, kind, payload) DO UPDATE SET \
-               run_at = CASE WHEN storyline_jobs.done = 1 THEN excluded.run_at ELSE MIN(storyline_jobs.run_at, excluded.run_at) END, \
-               done = 0, generation = storyline_jobs.generation + 1",
-        )
-        .bind(id.as_str())
-        .bind(s.job.kind())
-        .bind(s.job.payload())
-        .bind(s.run_at)
-        .execute(&mut *tx)
-        .await?;
-    }
-    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
-    use storyline_core::RecordingSid;
+    use std::sync::Arc;
 
+    use storyline_core::RecordingSid;
+    use storyline_core::recording::Event;
+
+    use super::testing::{both, fresh_postgres};
     use super::*;
 
-    async fn store_with_a_recording() -> (Store, RecordingId, tempfile::TempDir) {
-        let dir = tempfile::tempdir().expect("a data directory");
-        let store = Store::open(dir.path()).await.expect("the store opens");
-        let id = RecordingId::from_bytes([3; 16]);
-        let new = NewRecording {
-            id: id.clone(),
+    fn new_recording(byte: u8) -> NewRecording {
+        NewRecording {
+            id: RecordingId::from_bytes([byte; 16]),
             phone: "+12015550100".parse().expect("a number"),
             phone_display: "201-555-0100".into(),
             reference: None,
             prompt: None,
-        };
-        store.insert_within_limits(&new, None, 0, 0).await.expect("inserted");
-        (store, id, dir)
+        }
     }
 
-    #[tokio::test]
-    async fn a_job_asked_for_again_while_it_runs_runs_again() {
-        let (store, id, _dir) = store_with_a_recording().await;
-        let job = Scheduled {
+    async fn with_a_recording(store: &Store) -> RecordingId {
+        let new = new_recording(3);
+        store.insert_within_limits(&new, None, 0, 0).await.expect("inserted");
+        new.id
+    }
+
+    fn delete_job() -> Scheduled {
+        Scheduled {
             job: Job::DeleteTwilioRecording {
                 recording_sid: RecordingSid::from_bytes([4; 16]),
             },
             run_at: 0,
-        };
-        store.enqueue(&id, std::slice::from_ref(&job)).await.expect("enqueued");
-        let running = store.due_jobs(10).await.expect("due").pop().expect("the job is due");
-        // Asked for again (a webhook needs it again) while the first run is under way.
-        store
-            .enqueue(&id, std::slice::from_ref(&job))
+        }
+    }
+
+    #[tokio::test]
+    async fn a_job_asked_for_again_while_it_runs_runs_again() {
+        for (name, store, _dir) in both().await {
+            let id = with_a_recording(&store).await;
+            let job = delete_job();
+            store.enqueue(&id, std::slice::from_ref(&job)).await.expect("enqueued");
+            let running = store
+                .claim_jobs(now_ms(), 10, 60_000)
+                .await
+                .expect("due")
+                .pop()
+                .expect("due");
+            // Asked for again (a webhook needs it again) while the first run is under way.
+            store
+                .enqueue(&id, std::slice::from_ref(&job))
+                .await
+                .expect("enqueued again");
+            store
+                .finish_job(running.id, running.generation)
+                .await
+                .expect("finished");
+            let again = store
+                .claim_jobs(now_ms(), 10, 60_000)
+                .await
+                .expect("due")
+                .pop()
+                .unwrap_or_else(|| panic!("{name}: the second request still runs"));
+            assert_eq!(again.id, running.id);
+            store.finish_job(again.id, again.generation).await.expect("finished");
+            assert!(
+                store.claim_jobs(now_ms(), 10, 60_000).await.expect("due").is_empty(),
+                "{name}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn a_held_job_runs_on_one_instance_until_its_lease_runs_out() {
+        for (name, store, _dir) in both().await {
+            let id = with_a_recording(&store).await;
+            store.enqueue(&id, &[delete_job()]).await.expect("enqueued");
+            // Another instance on the same database.
+            let other = Store {
+                instance: "other".into(),
+                ..store.clone()
+            };
+            let held = store.claim_jobs(now_ms(), 10, 300).await.expect("claimed");
+            assert_eq!(held.len(), 1, "{name}");
+            assert!(
+                other.claim_jobs(now_ms(), 10, 300).await.expect("claimed").is_empty(),
+                "{name}: held"
+            );
+            // Renewed while it runs, it stays held.
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            assert_eq!(store.renew_leases(300).await.expect("renewed"), 1, "{name}");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            assert!(
+                other.claim_jobs(now_ms(), 10, 300).await.expect("claimed").is_empty(),
+                "{name}: renewed"
+            );
+            // Its instance died: once the lease runs out, the other takes it over.
+            tokio::time::sleep(Duration::from_millis(350)).await;
+            let taken = other.claim_jobs(now_ms(), 10, 300).await.expect("claimed");
+            assert_eq!(taken.len(), 1, "{name}: taken over");
+            // The dead instance's late word changes nothing; the new holder's does.
+            store
+                .finish_job(held[0].id, held[0].generation)
+                .await
+                .expect("a late finish");
+            assert_eq!(
+                other.renew_leases(300).await.expect("renewed"),
+                1,
+                "{name}: still held by the other"
+            );
+            other
+                .finish_job(taken[0].id, taken[0].generation)
+                .await
+                .expect("finished");
+            tokio::time::sleep(Duration::from_millis(350)).await;
+            assert!(
+                store.claim_jobs(now_ms(), 10, 300).await.expect("claimed").is_empty(),
+                "{name}: done"
+            );
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn instances_claiming_at_once_never_share_a_job() {
+        for (name, store, _dir) in both().await {
+            let id = with_a_recording(&store).await;
+            let jobs: Vec<Scheduled> = (0..40)
+                .map(|n| Scheduled {
+                    job: Job::DeliverEvent {
+                        event_id: format!("evt_{n}"),
+                    },
+                    run_at: 0,
+                })
+                .collect();
+            store.enqueue(&id, &jobs).await.expect("enqueued");
+            let claimers = (0..4)
+                .map(|n| {
+                    let instance = Store {
+                        instance: format!("instance-{n}"),
+                        ..store.clone()
+                    };
+                    tokio::spawn(async move {
+                        let mut mine = Vec::new();
+                        for _ in 0..20 {
+                            mine.extend(
+                                instance
+                                    .claim_jobs(now_ms(), 3, 60_000)
+                                    .await
+                                    .expect("claimed")
+                                    .into_iter()
+                                    .map(|j| j.id),
+                            );
+                        }
+                        mine
+                    })
+                })
+                .collect::<Vec<_>>();
+            let mut all = Vec::new();
+            for c in claimers {
+                all.extend(c.await.expect("a claimer"));
+            }
+            let count = all.len();
+            all.sort_unstable();
+            all.dedup();
+            assert_eq!((count, all.len()), (40, 40), "{name}: every job claimed exactly once");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_change_made_from_an_old_version_is_refused_and_writes_nothing() {
+        for (name, store, _dir) in both().await {
+            let id = with_a_recording(&store).await;
+            let read = store.get(&id).await.expect("read").expect("there");
+            let placed = read
+                .recording
+                .apply(&Event::CallPlaced {
+                    call_sid: storyline_core::CallSid::from_bytes([5; 16]),
+                })
+                .expect("a transition")
+                .recording;
+            // Two instances made a change from the same version: the first wins, the second is told to read again.
+            let first = store
+                .save(&id, read.version, &placed, &[delete_job()], None, true)
+                .await
+                .expect("saved");
+            let second = store
+                .save(&id, read.version, &placed, &[delete_job()], None, true)
+                .await
+                .expect("saved");
+            assert_eq!((first, second), (Saved::Saved, Saved::Conflict), "{name}");
+            let now = store.get(&id).await.expect("read").expect("there");
+            assert_eq!(now.version, read.version + 1, "{name}: written once");
+            let jobs = store.claim_jobs(now_ms(), 10, 1000).await.expect("claimed");
+            assert_eq!(
+                (jobs.len(), jobs[0].generation),
+                (1, 0),
+                "{name}: the refused change added no work"
+            );
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn the_hourly_limits_hold_for_requests_at_once() {
+        for (name, store, _dir) in both().await {
+            let store = Arc::new(store);
+            // Every request on its own connection, all let go at once.
+            let pings = (0..12)
+                .map(|_| {
+                    let store = store.clone();
+                    tokio::spawn(async move { store.ping().await })
+                })
+                .collect::<Vec<_>>();
+            for p in pings {
+                p.await.expect("a ping").expect("the database answers");
+            }
+            let start = Arc::new(tokio::sync::Barrier::new(12));
+            let tries = (0..12u8)
+                .map(|n| {
+                    let (store, start) = (store.clone(), start.clone());
+                    tokio::spawn(async move {
+                        start.wait().await;
+                        store
+                            .insert_within_limits(&new_recording(n), Some("203.0.113.9"), 3, 0)
+                            .await
+                    })
+                })
+                .collect::<Vec<_>>();
+            let mut inserted = 0;
+            for t in tries {
+                match t.await.expect("a request") {
+                    Ok(()) => inserted += 1,
+                    Err(InsertError::Limited(Limit::Number)) => {}
+                    Err(e) => panic!("{name}: {e}"),
+                }
+            }
+            assert_eq!(inserted, 3, "{name}: exactly the number's share");
+        }
+    }
+
+    #[tokio::test]
+    async fn turns_are_spaced_across_instances_and_refused_beyond_the_longest_wait() {
+        for (name, store, _dir) in both().await {
+            let other = Store {
+                instance: "other".into(),
+                ..store.clone()
+            };
+            let mut turns = Vec::new();
+            for n in 0..4 {
+                let s = if n % 2 == 0 { &store } else { &other };
+                turns.push(s.take_turn(1000, 3500).await.expect("a turn").expect("within the wait"));
+            }
+            assert!((turns[0] - now_ms()).abs() < 200, "{name}: the first call goes at once");
+            for pair in turns.windows(2) {
+                assert_eq!(pair[1] - pair[0], 1000, "{name}");
+            }
+            // Beyond the longest wait nothing is reserved: the next turn that fits follows directly.
+            assert_eq!(store.take_turn(1000, 3500).await.expect("asked"), None, "{name}");
+            let next = other
+                .take_turn(1000, 10_000)
+                .await
+                .expect("a turn")
+                .expect("within the wait");
+            assert_eq!(next - turns[3], 1000, "{name}");
+        }
+    }
+
+    #[tokio::test]
+    async fn an_idle_pacer_saves_up_no_turns() {
+        for (name, store, _dir) in both().await {
+            let _first = store.take_turn(50, 1000).await.expect("a turn");
+            tokio::time::sleep(Duration::from_millis(150)).await;
+            let a = store.take_turn(50, 1000).await.expect("a turn").expect("a turn");
+            let b = store.take_turn(50, 1000).await.expect("a turn").expect("a turn");
+            assert_eq!(b - a, 50, "{name}: no burst from the idle time");
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 3)]
+    async fn instances_starting_together_migrate_once() {
+        let url = fresh_postgres().await;
+        let dir = tempfile::tempdir().expect("a directory");
+        let starts = (0..3)
+            .map(|_| {
+                let (url, path) = (url.clone(), dir.path().to_owned());
+                tokio::spawn(async move { Store::connect(Some(&url), &path).await })
+            })
+            .collect::<Vec<_>>();
+        for s in starts {
+            s.await.expect("a start").expect("every instance starts");
+        }
+        let store = Store::connect(Some(&url), dir.path()).await.expect("starts");
+        let Db::Postgres(pool) = &store.db else { unreachable!() };
+        let applied: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM storyline_migrations")
+            .fetch_one(pool)
             .await
-            .expect("enqueued again");
-        store
-            .finish_job(running.id, running.generation)
+            .expect("count");
+        let migrations = sqlx::migrate!("./migrations/postgres").iter().count();
+        assert_eq!(applied, migrations as i64, "each migration applied once");
+    }
+
+    #[tokio::test]
+    async fn a_bad_database_setting_stops_start_up_naming_the_setting() {
+        let dir = tempfile::tempdir().expect("a directory");
+        for url in ["mysql://localhost/x", "postgres://nobody:secret@127.0.0.1:1/nothing"] {
+            let e = Store::connect(Some(url), dir.path())
+                .await
+                .expect_err("refused")
+                .to_string();
+            assert!(e.contains("STORYLINE_DATABASE_URL"), "{e}");
+            assert!(!e.contains("secret"), "the password is never shown: {e}");
+        }
+        // Unset, it is SQLite in the data directory.
+        let store = Store::connect(None, dir.path()).await.expect("SQLite");
+        assert_eq!(store.describe(), "SQLite");
+    }
+
+    #[tokio::test]
+    async fn pages_on_one_instance_hear_of_changes_made_on_another() {
+        let url = fresh_postgres().await;
+        let dir = tempfile::tempdir().expect("a directory");
+        let a = Store::connect(Some(&url), dir.path()).await.expect("a");
+        let b = Store::connect(Some(&url), dir.path()).await.expect("b");
+        let id = with_a_recording(&a).await;
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let follower = a.clone();
+        let follow = tokio::spawn(async move { follower.follow_changes(move |id| drop(tx.send(id))).await });
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let read = b.get(&id).await.expect("read").expect("there");
+        let started = std::time::Instant::now();
+        b.save(&id, read.version, &read.recording, &[], None, true)
             .await
-            .expect("finished");
-        let again = store
-            .due_jobs(10)
+            .expect("saved");
+        let heard = tokio::time::timeout(Duration::from_secs(5), rx.recv())
             .await
-            .expect("due")
-            .pop()
-            .expect("the second request still runs");
-        assert_eq!(again.id, running.id);
-        store.finish_job(again.id, again.generation).await.expect("finished");
-        assert!(store.due_jobs(10).await.expect("due").is_empty());
+            .expect("heard in time");
+        assert_eq!(heard, Some(id.clone()));
+        assert!(
+            started.elapsed() < Duration::from_millis(100),
+            "heard in {:?}",
+            started.elapsed()
+        );
+        // Its own changes it already knows of: they are not told again.
+        let read = a.get(&id).await.expect("read").expect("there");
+        a.save(&id, read.version, &read.recording, &[], None, true)
+            .await
+            .expect("saved");
+        assert!(
+            tokio::time::timeout(Duration::from_millis(300), rx.recv())
+                .await
+                .is_err()
+        );
+        follow.abort();
     }
 
     #[tokio::test]
@@ -640,37 +731,65 @@ mod tests {
         let options = SqliteConnectOptions::new()
             .filename(dir.path().join("host.sqlite3"))
             .create_if_missing(true);
-        let pool = SqlitePool::connect_with(options).await.expect("a pool");
-        // The host's own migrations, recorded where sqlx records them.
-        sqlx::query("CREATE TABLE _sqlx_migrations (version BIGINT PRIMARY KEY, description TEXT NOT NULL, installed_on TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP, success BOOLEAN NOT NULL, checksum BLOB NOT NULL, execution_time BIGINT NOT NULL)")
-            .execute(&pool)
-            .await
-            .expect("the host's migrations table");
-        sqlx::query("INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) VALUES (20240101, 'host', 1, x'00', 0)")
-            .execute(&pool)
-            .await
-            .expect("a host migration");
-        let store = Store::with_host_pool(pool.clone())
-            .await
-            .expect("storyline's migrations run beside the host's");
-        let (hosts,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM _sqlx_migrations")
-            .fetch_one(&pool)
-            .await
-            .expect("count");
-        assert_eq!(hosts, 1, "the host's record of migrations is untouched");
-        let (ours,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM storyline_migrations")
-            .fetch_one(&pool)
-            .await
-            .expect("count");
-        assert!(ours >= 3);
-        assert!(
-            store
-                .get(&RecordingId::from_bytes([1; 16]))
+        let sqlite = SqlitePool::connect_with(options).await.expect("a pool");
+        let postgres = PgPool::connect(&fresh_postgres().await).await.expect("a pool");
+        for pool in [HostPool::from(sqlite), HostPool::from(postgres)] {
+            let store_pool = pool.clone();
+            // The host's own migrations, recorded where sqlx records them.
+            let host = "CREATE TABLE _sqlx_migrations (version BIGINT PRIMARY KEY, description TEXT NOT NULL, \
+                        installed_on TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP, success BOOLEAN NOT NULL, \
+                        checksum BYTEA NOT NULL, execution_time BIGINT NOT NULL)";
+            let mark = "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
+                        VALUES (20240101, 'host', TRUE, '', 0)";
+            let count = |table: &str| format!("SELECT COUNT(*) FROM {table}");
+            let (hosts, ours): (i64, i64) = match &pool {
+                HostPool::Sqlite(p) => {
+                    sqlx::query(host).execute(p).await.expect("the host's migrations table");
+                    sqlx::query(mark).execute(p).await.expect("a host migration");
+                    Store::with_host_pool(store_pool.clone())
+                        .await
+                        .expect("storyline's migrations run beside the host's");
+                    (
+                        sqlx::query_scalar(sqlx::AssertSqlSafe(count("_sqlx_migrations")))
+                            .fetch_one(p)
+                            .await
+                            .expect("count"),
+                        sqlx::query_scalar(sqlx::AssertSqlSafe(count("storyline_migrations")))
+                            .fetch_one(p)
+                            .await
+                            .expect("count"),
+                    )
+                }
+                HostPool::Postgres(p) => {
+                    sqlx::query(host).execute(p).await.expect("the host's migrations table");
+                    sqlx::query(mark).execute(p).await.expect("a host migration");
+                    Store::with_host_pool(store_pool.clone())
+                        .await
+                        .expect("storyline's migrations run beside the host's");
+                    (
+                        sqlx::query_scalar(sqlx::AssertSqlSafe(count("_sqlx_migrations")))
+                            .fetch_one(p)
+                            .await
+                            .expect("count"),
+                        sqlx::query_scalar(sqlx::AssertSqlSafe(count("storyline_migrations")))
+                            .fetch_one(p)
+                            .await
+                            .expect("count"),
+                    )
+                }
+            };
+            assert_eq!(hosts, 1, "the host's record of migrations is untouched");
+            assert!(ours >= 1);
+            let store = Store::with_host_pool(store_pool)
                 .await
-                .expect("a query")
-                .is_none()
-        );
-        // Started again, nothing is applied twice.
-        Store::with_host_pool(pool).await.expect("a second start");
+                .expect("a second start applies nothing twice");
+            assert!(
+                store
+                    .get(&RecordingId::from_bytes([1; 16]))
+                    .await
+                    .expect("a query")
+                    .is_none()
+            );
+        }
     }
 }

@@ -14,10 +14,10 @@ use storyline_core::recording::{Effect, Event, Recording};
 use storyline_core::{RecordingId, RecordingSid};
 
 use crate::app::{App, StatusChange};
-use crate::store::{Job, Scheduled, StoreError, now_ms};
+use crate::store::{Job, NewEvent, Saved, Scheduled, StoreError, StoredRecording, now_ms};
 
 pub(crate) use events::ENDED;
-pub(crate) use place::{PlaceError, Refusal, StartError, StartRequest, Unavailable, start, start_again};
+pub(crate) use place::{PlaceError, Refusal, StartError, StartRequest, Unavailable, place_queued, start, start_again};
 pub(crate) use view::{View, view};
 pub(crate) use webhook::{Hook, webhook};
 
@@ -30,6 +30,9 @@ pub(crate) enum StoryError {
     /// A webhook lacks the fields its event needs.
     #[error("the webhook lacks the fields it needs: {0}")]
     BadWebhook(String),
+    /// The recording kept changing under the change (see [`apply`]); try again.
+    #[error("the recording kept changing; try again")]
+    Busy,
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -64,29 +67,72 @@ pub(crate) fn copy_media(
     )
 }
 
+/// How often a change is made anew when the recording keeps changing under it (webhooks for one call on several
+/// instances at once): far more than a call's callbacks can collide.
+const CONFLICTS_AT_MOST: u32 = 32;
+
 /// Applies an event to a recording and commits the new state with the work it starts and the event it raises for
-/// the host service, before anyone is answered. An event that contradicts what is known changes nothing (it is
-/// logged, and Twilio gets a normal answer so it does not retry).
+/// the host service, before anyone is answered. An event that contradicts what is known, or that changes nothing (a
+/// duplicate), writes nothing (the first is logged; Twilio gets a normal answer either way, so it does not retry).
+///
+/// No lock is held in the process: the change is saved only if the recording is still at the version it was read at,
+/// and otherwise read and made again, so changes to one recording from any number of instances apply one after the
+/// other, each to the state the one before left.
 pub(crate) async fn apply(app: &App, id: &RecordingId, event: Event) -> Result<Recording, StoryError> {
-    let _guard = app.write_lock.lock().await;
-    let stored = app.store.get(id).await?.ok_or(StoryError::NotFound)?;
-    let recording = stored.recording.clone();
-    let transition = match recording.apply(&event) {
+    for _ in 0..CONFLICTS_AT_MOST {
+        let stored = app.store.get(id).await?.ok_or(StoryError::NotFound)?;
+        let Some(change) = change(app, &stored, &event) else {
+            return Ok(stored.recording);
+        };
+        let saved = app
+            .store
+            .save(
+                id,
+                stored.version,
+                &change.next,
+                &change.jobs,
+                change.event.as_ref(),
+                change.notify,
+            )
+            .await?;
+        if saved == Saved::Saved {
+            if change.notify {
+                let _ = app.changes.send(StatusChange { id: id.clone() });
+            }
+            return Ok(change.next);
+        }
+    }
+    Err(StoryError::Busy)
+}
+
+/// What an event makes of a recording: its next state, the work it starts, and the event it raises.
+struct Change {
+    next: Recording,
+    jobs: Vec<Scheduled>,
+    event: Option<NewEvent>,
+    /// Whether the pages following it are told.
+    notify: bool,
+}
+
+/// The change `event` makes to the stored recording, or `None` when it makes none.
+fn change(app: &App, stored: &StoredRecording, event: &Event) -> Option<Change> {
+    let recording = &stored.recording;
+    let transition = match recording.apply(event) {
         Ok(t) => t,
         Err(e) => {
             tracing::warn!("ignored an event that contradicts what is known: {e}");
-            return Ok(recording);
+            return None;
         }
     };
-    if transition.recording == recording && transition.effects.is_empty() {
-        return Ok(recording);
+    if transition.recording == *recording && transition.effects.is_empty() {
+        return None;
     }
     let next = transition.recording;
     let mut jobs = Vec::new();
-    let mut notify = None;
+    let mut notify = false;
     for effect in transition.effects {
         match effect {
-            Effect::Notify { status } => notify = Some(status),
+            Effect::Notify { .. } => notify = true,
             Effect::CopyMedia {
                 recording_sid,
                 media_url,
@@ -116,11 +162,12 @@ pub(crate) async fn apply(app: &App, id: &RecordingId, event: Event) -> Result<R
     }
     // Reaching an ending raises the host service's event, stored with the state that raised it.
     let event = (next.is_final() && next.status() != recording.status())
-        .then(|| events::raise(app, &stored, &next))
+        .then(|| events::raise(app, stored, &next))
         .flatten();
-    app.store.save(id, &next, &jobs, event.as_ref()).await?;
-    if notify.is_some() {
-        let _ = app.changes.send(StatusChange { id: id.clone() });
-    }
-    Ok(next)
+    Some(Change {
+        next,
+        jobs,
+        event,
+        notify,
+    })
 }

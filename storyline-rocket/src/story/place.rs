@@ -7,12 +7,11 @@ use storyline_core::client::{CallEvent, CallbackMethod, MachineDetection};
 use storyline_core::phone::PhoneError;
 use storyline_core::recording::{Event, Status};
 use storyline_core::{CallSid, PhoneNumber, RecordingId};
-use tracing::Instrument as _;
 
 use super::apply;
 use crate::abuse::{self, ClientAddress, NumberRefused};
 use crate::app::App;
-use crate::store::{InsertError, Limit, NewRecording, StoredRecording};
+use crate::store::{InsertError, Job, Limit, NewRecording, Scheduled, StoredRecording, now_ms};
 
 /// Why Twilio refused to call a number: the storyteller can fix it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -150,41 +149,36 @@ async fn place_call(
         )));
     }
 
-    let Some(turn) = app.guard.pacer.reserve(abuse::QUEUE_AT_MOST) else {
-        let _ = app.store.delete_unplaced(&id).await;
-        tracing::warn!("refused a call: the queue of calls waiting their turn is full");
-        return Err(PlaceError::Unavailable(Unavailable::Busy));
+    let turn = match app
+        .store
+        .take_turn(app.guard.call_interval_ms, millis(abuse::QUEUE_AT_MOST))
+        .await
+    {
+        Ok(Some(at)) => at,
+        Ok(None) => {
+            let _ = app.store.delete_unplaced(&id).await;
+            tracing::warn!("refused a call: the queue of calls waiting their turn is full");
+            return Err(PlaceError::Unavailable(Unavailable::Busy));
+        }
+        Err(e) => {
+            let _ = app.store.delete_unplaced(&id).await;
+            return Err(PlaceError::Internal(format!("reserving the call's turn failed: {e}")));
+        }
     };
-    let number = new.phone;
-    if turn.wait_time() > abuse::HOLD_FORM_AT_MOST {
-        let (app, queued) = (app.clone(), id.clone());
-        let span = tracing::info_span!("queued call", recording = %id.log_tag());
-        tokio::spawn(async move {
-            let id = queued;
-            turn.wait().await;
-            // Ended while it waited (the reconciler ends recordings whose call seems lost): it must not ring now.
-            match app.store.get(&id).await {
-                Ok(Some(r)) if r.recording.status() == Status::Calling && r.call_sid.is_none() => {}
-                _ => {
-                    tracing::warn!(recording = %id.log_tag(), "a queued call was not placed: its recording ended while it waited");
-                    return;
-                }
-            }
-            let event = match send_call(&app, &id, &number).await {
-                Ok(call_sid) => Event::CallPlaced { call_sid },
-                Err((code, refusal)) => Event::CallRejected {
-                    code,
-                    message: refusal.to_string(),
-                },
-            };
-            if let Err(e) = apply(&app, &id, event).await {
-                tracing::error!(recording = %id.log_tag(), "saving a queued call's placement failed: {e}");
-            }
-        }.instrument(span));
+    if turn - now_ms() > millis(abuse::HOLD_FORM_AT_MOST) {
+        // The storyteller waits on the recording page; any instance places the call when its turn comes.
+        let job = Scheduled {
+            job: Job::PlaceCall { at: turn },
+            run_at: turn - millis(CLAIM_AHEAD),
+        };
+        if let Err(e) = app.store.enqueue(&id, &[job]).await {
+            let _ = app.store.delete_unplaced(&id).await;
+            return Err(PlaceError::Internal(format!("queueing the call failed: {e}")));
+        }
         return Ok(id);
     }
-    turn.wait().await;
-    match send_call(app, &id, &number).await {
+    wait_until(turn).await;
+    match send_call(app, &id, &new.phone).await {
         Ok(call_sid) => {
             apply(app, &id, Event::CallPlaced { call_sid })
                 .await
@@ -195,6 +189,60 @@ async fn place_call(
             let _ = app.store.delete_unplaced(&id).await;
             Err(refusal)
         }
+    }
+}
+
+/// How late a queued call may go at its own turn: later than this, its moment may be another call's.
+const LATE_AT_MOST_MS: i64 = 50;
+
+/// How long before its turn a queued call is claimed: it then waits for the turn itself, so calls go at their turns
+/// and not at the worker's next look.
+pub(crate) const CLAIM_AHEAD: Duration = Duration::from_secs(1);
+
+fn millis(d: Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
+}
+
+async fn wait_until(at_ms: i64) {
+    let wait = at_ms - now_ms();
+    if wait > 0 {
+        tokio::time::sleep(Duration::from_millis(wait.unsigned_abs())).await;
+    }
+}
+
+/// Places a queued call at its turn (`at`), unless its recording ended while it waited (the reconciler ends
+/// recordings whose call seems lost): it must not ring then. Twilio's refusal ends the recording as `failed`.
+pub(crate) async fn place_queued(app: &App, id: &RecordingId, at: i64) {
+    match app.store.get(id).await {
+        Ok(Some(r)) if r.recording.status() == Status::Calling && r.call_sid.is_none() => {
+            // Its turn passed while no instance held it (the one that did died): another call may have this moment
+            // now, so it takes the next free turn instead, however far.
+            let at = if now_ms() > at + LATE_AT_MOST_MS {
+                match app.store.take_turn(app.guard.call_interval_ms, i64::MAX / 4).await {
+                    Ok(Some(turn)) => turn,
+                    Ok(None) => now_ms(),
+                    Err(e) => {
+                        tracing::error!("a late queued call could not take a new turn: {e}");
+                        return;
+                    }
+                }
+            } else {
+                at
+            };
+            wait_until(at).await;
+            let event = match send_call(app, id, &r.phone).await {
+                Ok(call_sid) => Event::CallPlaced { call_sid },
+                Err((code, refusal)) => Event::CallRejected {
+                    code,
+                    message: refusal.to_string(),
+                },
+            };
+            if let Err(e) = apply(app, id, event).await {
+                tracing::error!("saving a queued call's placement failed: {e}");
+            }
+        }
+        Ok(_) => tracing::warn!("a queued call was not placed: its recording ended while it waited"),
+        Err(e) => tracing::error!("a queued call could not be read: {e}"),
     }
 }
 

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use storyline_core::RecordingId;
-use storyline_core::recording::Status;
+use storyline_core::recording::{Status, StoredMedia};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -25,9 +25,18 @@ pub(crate) struct View {
 /// The stored audio of a finished story.
 pub(crate) struct StoredView {
     pub file: String,
+    pub size_bytes: u64,
     pub duration: Duration,
     pub recorded_at: String,
     pub recorded_on: String,
+}
+
+/// A stored recording's length, as exact as it was measured.
+fn duration(media: &StoredMedia) -> Duration {
+    media.duration_ms.map_or_else(
+        || Duration::from_secs(u64::from(media.duration_secs.unwrap_or(0))),
+        Duration::from_millis,
+    )
 }
 
 fn at(ms: i64) -> OffsetDateTime {
@@ -49,18 +58,16 @@ pub(crate) async fn view(app: &App, id: &RecordingId) -> Result<Option<View>, St
     let Some(row) = app.store.get(id).await? else {
         return Ok(None);
     };
-    Ok(Some(view_of(app, row)))
+    Ok(Some(view_of(row)))
 }
 
-fn view_of(app: &App, row: StoredRecording) -> View {
+fn view_of(row: StoredRecording) -> View {
     let stored = row.recording.stored_media().map(|m| {
         let at = at(recorded_at(&row));
         StoredView {
             file: m.path.clone(),
-            duration: app
-                .audio
-                .duration(m)
-                .unwrap_or(Duration::from_secs(u64::from(m.duration_secs.unwrap_or(0)))),
+            size_bytes: m.size_bytes,
+            duration: duration(m),
             recorded_at: at
                 .format(time::macros::format_description!(
                     "[month repr:long] [day padding:none], [year] at [hour]:[minute] UTC"
@@ -85,11 +92,7 @@ pub(crate) fn story_json(app: &App, row: &StoredRecording) -> Value {
     let page = app.url(&app.links.recording(row.id.as_str()));
     let status = row.recording.status();
     let media = row.recording.stored_media().filter(|_| status == Status::Complete);
-    let duration = media.map(|m| {
-        app.audio
-            .duration(m)
-            .map_or(f64::from(m.duration_secs.unwrap_or(0)), |d| d.as_secs_f64())
-    });
+    let duration = media.map(|m| duration(m).as_secs_f64());
     json!({
         "id": row.id,
         "status": status.as_str(),

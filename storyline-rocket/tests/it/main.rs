@@ -8,6 +8,7 @@ mod api;
 mod browser_pages;
 mod browser_phone;
 mod chaos;
+mod cluster;
 mod embed;
 mod events;
 mod hostile_form;

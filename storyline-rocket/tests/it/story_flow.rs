@@ -8,7 +8,7 @@ use reqwest::header::CONTENT_TYPE;
 use storyline_core::RecordingId;
 use storyline_testkit::audio::{check_story_audio, sample_story_length};
 use storyline_testkit::http::{header, html_escape};
-use storyline_testkit::{Config, Http, Server, within};
+use storyline_testkit::{Backend, Config, Http, Server, within};
 use tokio::task::JoinSet;
 
 /// The sandbox's storytellers (last two digits of 201-555-01XX) and the ending each must reach.
@@ -26,9 +26,16 @@ const ENDINGS: [(&str, &str); 9] = [
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn every_sandbox_number_reaches_its_documented_ending() {
-    within(async {
+    for backend in Backend::both().await {
+        within(every_ending_on(&backend)).await;
+    }
+}
+
+/// The flow on one backend: SQLite and files, or PostgreSQL and S3.
+async fn every_ending_on(backend: &Backend) {
+    {
         let dir = tempfile::tempdir().expect("a temporary data directory");
-        let server = Server::start(Config::embedded(dir.path())).await;
+        let server = Server::start(Config::embedded(dir.path()).on(backend)).await;
         let max_story = Duration::from_secs(u64::from(server.config.max_story_seconds));
         let mut calls = JoinSet::new();
         for (digits, ending) in ENDINGS {
@@ -63,13 +70,13 @@ async fn every_sandbox_number_reaches_its_documented_ending() {
         }
         assert!(
             failures.is_empty(),
-            "{} of 9 numbers failed:\n{}",
+            "{}: {} of 9 numbers failed:\n{}",
+            backend.name(),
             failures.len(),
             failures.join("\n")
         );
         server.stop().await;
-    })
-    .await;
+    }
 }
 
 /// Calls `typed`, follows the status to its ending, and checks the ending, its page, and the story's audio.
@@ -129,9 +136,15 @@ async fn follow_call(http: &Http, typed: &str, ending: &str, story_length: Durat
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unknown_and_malformed_recording_ids_are_friendly_not_found() {
-    within(async {
+    for backend in Backend::both().await {
+        within(unknown_ids_on(&backend)).await;
+    }
+}
+
+async fn unknown_ids_on(backend: &Backend) {
+    {
         let dir = tempfile::tempdir().expect("a temporary data directory");
-        let server = Server::start(Config::embedded(dir.path())).await;
+        let server = Server::start(Config::embedded(dir.path()).on(backend)).await;
         let http = server.http();
         let unknown = RecordingId::random().expect("a random id").to_string();
         for id in [unknown.as_str(), "not-an-id", "AAAAAAAAAAAAAAAAAAAAA%21"] {
@@ -156,6 +169,5 @@ async fn unknown_and_malformed_recording_ids_are_friendly_not_found() {
             assert_eq!(res.status(), StatusCode::NOT_FOUND, "the audio of {id}");
         }
         server.stop().await;
-    })
-    .await;
+    }
 }
