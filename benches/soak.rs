@@ -3,6 +3,9 @@
 //! at random moments. Prints calls started, stories stored, stories lost (must be 0), wrong final states (must be 0) and
 //! webhook latency percentiles.
 //!
+//! With `--cluster`, three instances share PostgreSQL and an S3-compatible bucket (`s3s-fs`, started by the test kit)
+//! behind a balancer that spreads every request across them, and each kill takes down one instance at random.
+//!
 //! Run it with `benches/soak.sh` (builds the release server first), or:
 //! `cargo build --release -p storyline-rocket && cargo bench -p storyline-benches --bench soak -- --calls 300`.
 
@@ -10,6 +13,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use storyline_sandbox::Faults;
+use storyline_testkit::Backend;
 use storyline_testkit::chaos::{Chaos, NUMBERS, judge, percentile};
 
 struct Args {
@@ -17,6 +21,7 @@ struct Args {
     kills: usize,
     speed: f64,
     faults: String,
+    cluster: bool,
 }
 
 fn args() -> Args {
@@ -25,6 +30,7 @@ fn args() -> Args {
         kills: 8,
         speed: 20.0,
         faults: "duplicate=0.2,delay=0.3,max_delay=4,drop=0.1,media_404=2,rest_errors=0.03,twiml_timeout=0.02".into(),
+        cluster: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -33,6 +39,7 @@ fn args() -> Args {
             "--kills" => a.kills = it.next().and_then(|v| v.parse().ok()).expect("--kills N"),
             "--speed" => a.speed = it.next().and_then(|v| v.parse().ok()).expect("--speed X"),
             "--faults" => a.faults = it.next().expect("--faults SPEC"),
+            "--cluster" => a.cluster = true,
             // `cargo bench` passes `--bench`.
             _ => {}
         }
@@ -58,7 +65,15 @@ async fn main() {
     let dir = tempfile::tempdir().expect("temp dir");
     let faults = Faults::parse(&a.faults).expect("fault spec");
     let started = Instant::now();
-    let mut chaos = Chaos::start(&bin, dir.path(), faults, a.speed, 20).await;
+    let (backend, instances) = if a.cluster {
+        let shared = Backend::shared()
+            .await
+            .unwrap_or_else(|why| panic!("--cluster needs PostgreSQL and s3s-fs: {why}"));
+        (shared, 3)
+    } else {
+        (Backend::Embedded, 1)
+    };
+    let mut chaos = Chaos::start_cluster(&bin, dir.path(), faults, a.speed, 20, backend, instances, 50.0).await;
 
     let mut placed = Vec::new();
     let mut refused = 0usize;
@@ -71,9 +86,10 @@ async fn main() {
         }
         if i % kill_every == kill_every - 1 && chaos.starts <= a.kills as u32 {
             tokio::time::sleep(Duration::from_millis(fastrand::u64(0..1500))).await;
-            chaos.kill();
+            let victim = fastrand::usize(0..chaos.instances());
+            chaos.kill_instance(victim);
             tokio::time::sleep(Duration::from_millis(fastrand::u64(100..1500))).await;
-            chaos.spawn_server().await;
+            chaos.spawn_instance(victim).await;
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
@@ -93,7 +109,26 @@ async fn main() {
         started.elapsed(),
         a.faults
     );
-    println!("  server starts (SIGKILLs + 1)  {}", chaos.starts);
+    println!(
+        "  backend                       {} ({} instance{})",
+        chaos.backend.name(),
+        chaos.instances(),
+        if chaos.instances() == 1 { "" } else { "s" }
+    );
+    println!("  server starts (SIGKILLs + {})  {}", chaos.instances(), chaos.starts);
+    if let Some(balancer) = &chaos.balancer {
+        let served = balancer.served();
+        let mut per_port = std::collections::BTreeMap::<u16, usize>::new();
+        for (port, path) in &served {
+            if path.contains("/call_") {
+                *per_port.entry(*port).or_default() += 1;
+            }
+        }
+        println!(
+            "  webhooks answered per instance {:?}",
+            per_port.values().collect::<Vec<_>>()
+        );
+    }
     println!("  calls started                 {}", verdict.placed);
     println!(
         "  placements refused            {refused} (REST fault bursts or server down: the storyteller is told to retry)"

@@ -38,6 +38,7 @@ CREATE TABLE storyline_jobs (
     UNIQUE (recording_id, kind, payload)
 );
 CREATE INDEX storyline_jobs_due ON storyline_jobs (done, run_at);
+CREATE INDEX storyline_jobs_leased ON storyline_jobs (lease_owner) WHERE lease_owner IS NOT NULL;
 
 -- Events for the host service: one of each type per story.
 CREATE TABLE storyline_events (

@@ -6,6 +6,7 @@ ALTER TABLE storyline_recordings ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
 -- over by another.
 ALTER TABLE storyline_jobs ADD COLUMN lease_owner TEXT;
 ALTER TABLE storyline_jobs ADD COLUMN lease_until INTEGER;
+CREATE INDEX storyline_jobs_leased ON storyline_jobs (lease_owner) WHERE lease_owner IS NOT NULL;
 
 -- The account's calls per second, shared by every instance: the moment the next call may be placed.
 CREATE TABLE storyline_pacer (

@@ -9,7 +9,7 @@ use tokio::io::AsyncWriteExt as _;
 use super::Outcome;
 use crate::app::App;
 use crate::pages::waveform::{self, Waveform};
-use crate::store::{AudioFacts, check_wav};
+use crate::store::{AudioFacts, check_wav, now_ms};
 use crate::story;
 
 /// Four hours of 16-bit 8 kHz mono (Twilio's longest `<Record>`), with room to spare.
@@ -45,6 +45,15 @@ pub(super) async fn copy(
     }
 }
 
+/// A download in the scratch directory, removed when dropped unless it was kept (moved or uploaded) first.
+struct Scratch(std::path::PathBuf);
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
 async fn download(
     app: &App,
     id: &RecordingId,
@@ -59,7 +68,9 @@ async fn download(
     // Twilio or the network. Only a file that is not audio is not.
     let mut stream = request.send().await.map_err(|e| (true, e.to_string()))?;
     let file_name = format!("{id}.wav");
-    let part = app.audio.scratch().join(format!("{id}.wav.part"));
+    // A name of its own (two copies of one recording may run at once) that is removed however this ends.
+    let scratch = Scratch(app.audio.scratch().join(format!("{id}.{}.part", now_ms())));
+    let part = scratch.0.clone();
     let mut file = tokio::fs::File::create(&part)
         .await
         .map_err(|e| (true, e.to_string()))?;

@@ -6,7 +6,8 @@ mod deliver;
 mod media;
 mod reconcile;
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::sync::Semaphore;
@@ -34,7 +35,8 @@ const LEASE_SECS: u64 = 30;
 /// Starts the background loop; it stops when the server shuts down.
 pub(crate) fn spawn(app: App) {
     let lease = app.delay(LEASE_SECS).max(Duration::from_secs(3));
-    tokio::spawn(renew_leases(app.clone(), lease));
+    let running = Running::default();
+    tokio::spawn(renew_leases(app.clone(), running.clone(), lease));
     tokio::spawn(async move {
         let outbound = Outbound::new();
         let slots = Arc::new(Semaphore::new(AT_ONCE));
@@ -67,10 +69,12 @@ pub(crate) fn spawn(app: App) {
                             };
                             let span = tracing::info_span!("job", recording = %job.recording_id.log_tag());
                             let (app, outbound) = (app.clone(), outbound.clone());
+                            // Held while it runs, and let go however the run ends (a panic too).
+                            let held = running.hold(&job);
                             tokio::spawn(
                                 async move {
                                     run(&app, &outbound, job).await;
-                                    drop(slot);
+                                    drop((held, slot));
                                 }
                                 .instrument(span),
                             );
@@ -87,8 +91,46 @@ pub(crate) fn spawn(app: App) {
     });
 }
 
-/// Keeps this instance's jobs held while they run.
-async fn renew_leases(app: App, lease: Duration) {
+/// The jobs this instance is running, with the lease each holds.
+#[derive(Clone, Default)]
+struct Running(Arc<Mutex<HashMap<i64, String>>>);
+
+/// A job held while it runs: dropping it (the run ended, or panicked) stops its renewal.
+struct Held {
+    running: Running,
+    id: i64,
+}
+
+impl Running {
+    fn hold(&self, job: &DueJob) -> Held {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(job.id, job.lease.clone());
+        Held {
+            running: self.clone(),
+            id: job.id,
+        }
+    }
+
+    fn leases(&self) -> Vec<(i64, String)> {
+        let held = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        held.iter().map(|(id, lease)| (*id, lease.clone())).collect()
+    }
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        self.running
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .remove(&self.id);
+    }
+}
+
+/// Keeps the jobs this instance is running held, three times a lease.
+async fn renew_leases(app: App, running: Running, lease: Duration) {
     let mut shutdown = app.shutdown.get().cloned();
     loop {
         let wait = tokio::time::sleep(lease / 3);
@@ -101,8 +143,14 @@ async fn renew_leases(app: App, lease: Duration) {
             }
             None => wait.await,
         }
-        if let Err(e) = app.store.renew_leases(lease.as_millis() as i64).await {
-            tracing::warn!("renewing this instance's job leases failed: {e}");
+        for (id, held) in running.leases() {
+            match app.store.renew_lease(id, &held, lease.as_millis() as i64).await {
+                Ok(true) => {}
+                // Another instance took it over while this one could not renew (the database was out of reach for a
+                // whole lease): both may run it, which every job but a call's placement allows (that one is fenced).
+                Ok(false) => tracing::warn!(job = id, "a running job was taken over by another instance"),
+                Err(e) => tracing::warn!("renewing a job's lease failed: {e}"),
+            }
         }
     }
 }
@@ -140,23 +188,25 @@ async fn run(app: &App, outbound: &Outbound, due: DueJob) {
         Ok(Job::PlaceCall { at }) => {
             // Never retried: a second try could ring the storyteller twice. A refusal ends the recording, and a call
             // whose outcome was lost is the reconciler's.
-            story::place_queued(app, &due.recording_id, *at).await;
+            story::place_queued(app, &due, *at).await;
             Outcome::Done
         }
     };
+    // Not done or retried (the database failed): its lease runs out, and it runs again, which every job allows.
     match outcome {
         Outcome::Done => {
-            let _ = app.store.finish_job(due.id, due.generation).await;
+            if let Err(e) = app.store.finish_job(&due).await {
+                tracing::warn!("finishing a job failed; it will run again: {e}");
+            }
         }
         Outcome::Retry(e) => {
             let attempt = due.attempts.saturating_add(1);
             let wait = app.delay(storyline_core::recording::storage_retry_delay_secs(attempt + 1));
             let kind = due.job.as_ref().map_or("unreadable", Job::kind);
             tracing::warn!(kind, attempt, "background job failed, will retry: {e}");
-            let _ = app
-                .store
-                .retry_job(due.id, now_ms() + wait.as_millis() as i64, &e)
-                .await;
+            if let Err(e) = app.store.retry_job(&due, now_ms() + wait.as_millis() as i64, &e).await {
+                tracing::warn!("recording a job's failure failed; it will run again: {e}");
+            }
         }
     }
 }

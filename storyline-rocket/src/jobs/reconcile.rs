@@ -144,9 +144,10 @@ async fn look_after(app: &App, row: StoredRecording) {
             Duration::ZERO,
         ));
     }
-    // Only the jobs: writing back the state read above could undo a webhook that came in meanwhile.
+    // Only the jobs: writing back the state read above could undo a webhook that came in meanwhile. Work already
+    // waiting (with its backoff) or running on another instance is left as it is.
     if !jobs.is_empty()
-        && let Err(e) = app.store.enqueue(id, &jobs).await
+        && let Err(e) = app.store.enqueue_owed(id, &jobs).await
     {
         tracing::error!("enqueueing unfinished work failed: {e}");
     }

@@ -13,7 +13,7 @@ use bytes::Bytes;
 use futures_util::StreamExt as _;
 use object_store::aws::{AmazonS3Builder, AmazonS3ConfigKey};
 use object_store::path::Path as ObjectPath;
-use object_store::{GetOptions, GetRange, ObjectStore, ObjectStoreExt as _, PutPayload, WriteMultipart};
+use object_store::{GetOptions, GetRange, ObjectStore, ObjectStoreExt as _, PutPayload, RetryConfig, WriteMultipart};
 use tokio::io::{AsyncRead, AsyncReadExt as _, AsyncSeekExt as _};
 
 /// A body of audio bytes, as the audio route sends it.
@@ -72,6 +72,7 @@ impl AudioFiles {
                 place: dir.display().to_string(),
                 reason: e.to_string(),
             })?;
+            sweep(&dir);
             return Ok(AudioFiles::Files { dir });
         };
         let unusable = |reason: String| AudioStoreError::Unusable {
@@ -93,7 +94,15 @@ impl AudioFiles {
                 .map_err(|_| unusable(format!("audio_store_options: unknown option {key:?}")))?;
             builder = builder.with_config(key, value);
         }
+        // Retried a little, not for minutes: a bucket that cannot be reached at start-up stops start-up, and a page
+        // waiting for audio should not wait longer than a person would.
+        let retry = RetryConfig {
+            max_retries: 3,
+            retry_timeout: Duration::from_secs(15),
+            ..RetryConfig::default()
+        };
         let store = builder
+            .with_retry(retry)
             .with_bucket_name(bucket)
             .build()
             .map_err(|e| unusable(first_line(&e)))?;
@@ -103,13 +112,23 @@ impl AudioFiles {
             place: scratch.display().to_string(),
             reason: e.to_string(),
         })?;
+        sweep(&scratch);
         let files = AudioFiles::S3 {
             store: Arc::new(store),
             prefix: ObjectPath::from(prefix.trim_matches('/')),
             place: url.to_owned(),
             scratch,
         };
-        if let AudioFiles::S3 { store, .. } = &files {
+        if let AudioFiles::S3 { store, prefix, .. } = &files {
+            // Listing proves the bucket exists (some S3-compatible stores would create it on a write), the write
+            // proves the credentials may store audio, and the read below that they may serve it.
+            // A role allowed only to read and write objects may not list: that is no reason to stop.
+            if let Err(e) = store.list_with_delimiter(Some(prefix)).await {
+                let e = first_line(&e);
+                if e.contains("NoSuchBucket") || e.contains("404") {
+                    return Err(unusable(e));
+                }
+            }
             store
                 .put(&files.object(PROBE), PutPayload::from_static(b"storyline\n"))
                 .await
@@ -181,14 +200,26 @@ impl AudioFiles {
                     let mut writer = WriteMultipart::new_with_chunk_size(upload, PART_BYTES);
                     let mut buf = vec![0u8; 1024 * 1024];
                     loop {
-                        let n = file.read(&mut buf).await.map_err(|e| e.to_string())?;
+                        let n = match file.read(&mut buf).await {
+                            Ok(n) => n,
+                            Err(e) => {
+                                let _ = writer.abort().await;
+                                return Err(e.to_string());
+                            }
+                        };
                         if n == 0 {
                             break;
                         }
-                        writer.wait_for_capacity(4).await.map_err(|e| first_line(&e))?;
+                        if let Err(e) = writer.wait_for_capacity(4).await {
+                            let _ = writer.abort().await;
+                            return Err(first_line(&e));
+                        }
                         writer.write(&buf[..n]);
                     }
-                    writer.finish().await.map_err(|e| first_line(&e))?;
+                    if let Err(e) = writer.finish().await {
+                        // `finish` aborted the upload: no part of it stays in the bucket.
+                        return Err(first_line(&e));
+                    }
                 }
                 let _ = tokio::fs::remove_file(local).await;
                 Ok(())
@@ -238,6 +269,21 @@ impl AudioFiles {
         match self {
             AudioFiles::Files { dir } => Some(dir.join(name)),
             AudioFiles::S3 { .. } => None,
+        }
+    }
+}
+
+/// Removes downloads a stopped process left half-done (`*.part`, older than an hour).
+fn sweep(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let old = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .is_ok_and(|t| t.elapsed().is_ok_and(|age| age > Duration::from_secs(3600)));
+        if old && path.extension().is_some_and(|e| e == "part") {
+            let _ = std::fs::remove_file(path);
         }
     }
 }

@@ -24,7 +24,8 @@ use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::Connection as _;
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 use storyline_core::RecordingId;
 
@@ -176,6 +177,17 @@ impl Store {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let options = PgConnectOptions::from_str(url).map_err(|_| OpenError::Url(redact_url(url)))?;
             let place = pg_place(&options);
+            // One connection first: its error says what is wrong (refused, no such database, bad password), where the
+            // pool's would only say it timed out.
+            let probe = tokio::time::timeout(Duration::from_secs(10), PgConnection::connect_with(&options))
+                .await
+                .unwrap_or(Err(sqlx::Error::PoolTimedOut))
+                .map_err(|source| OpenError::Connect {
+                    setting: SETTING,
+                    place: place.clone(),
+                    source,
+                })?;
+            let _ = probe.close().await;
             let pool = PgPoolOptions::new()
                 .max_connections(16)
                 .acquire_timeout(Duration::from_secs(5))
@@ -283,8 +295,12 @@ impl Store {
         let Db::Postgres(pool) = &self.db else {
             return;
         };
+        // A connection of its own, outside the pool (a host's pool may be small): the listener holds it for good.
+        let own = PgPoolOptions::new()
+            .max_connections(1)
+            .connect_lazy_with((*pool.connect_options()).clone());
         loop {
-            let mut listener = match sqlx::postgres::PgListener::connect_with(pool).await {
+            let mut listener = match sqlx::postgres::PgListener::connect_with(&own).await {
                 Ok(l) => l,
                 Err(e) => {
                     tracing::warn!("listening for other instances' changes failed, trying again: {e}");
@@ -424,10 +440,7 @@ mod tests {
                 .enqueue(&id, std::slice::from_ref(&job))
                 .await
                 .expect("enqueued again");
-            store
-                .finish_job(running.id, running.generation)
-                .await
-                .expect("finished");
+            store.finish_job(&running).await.expect("finished");
             let again = store
                 .claim_jobs(now_ms(), 10, 60_000)
                 .await
@@ -435,7 +448,7 @@ mod tests {
                 .pop()
                 .unwrap_or_else(|| panic!("{name}: the second request still runs"));
             assert_eq!(again.id, running.id);
-            store.finish_job(again.id, again.generation).await.expect("finished");
+            store.finish_job(&again).await.expect("finished");
             assert!(
                 store.claim_jobs(now_ms(), 10, 60_000).await.expect("due").is_empty(),
                 "{name}"
@@ -453,15 +466,22 @@ mod tests {
                 instance: "other".into(),
                 ..store.clone()
             };
-            let held = store.claim_jobs(now_ms(), 10, 300).await.expect("claimed");
-            assert_eq!(held.len(), 1, "{name}");
+            let held = store
+                .claim_jobs(now_ms(), 10, 300)
+                .await
+                .expect("claimed")
+                .pop()
+                .expect("a job");
             assert!(
                 other.claim_jobs(now_ms(), 10, 300).await.expect("claimed").is_empty(),
                 "{name}: held"
             );
-            // Renewed while it runs, it stays held.
-            tokio::time::sleep(Duration::from_millis(200)).await;
-            assert_eq!(store.renew_leases(300).await.expect("renewed"), 1, "{name}");
+            // Renewed while it runs, it stays held, even when a renewal comes late.
+            tokio::time::sleep(Duration::from_millis(350)).await;
+            assert!(
+                store.renew_lease(held.id, &held.lease, 300).await.expect("renewed"),
+                "{name}"
+            );
             tokio::time::sleep(Duration::from_millis(200)).await;
             assert!(
                 other.claim_jobs(now_ms(), 10, 300).await.expect("claimed").is_empty(),
@@ -469,26 +489,105 @@ mod tests {
             );
             // Its instance died: once the lease runs out, the other takes it over.
             tokio::time::sleep(Duration::from_millis(350)).await;
-            let taken = other.claim_jobs(now_ms(), 10, 300).await.expect("claimed");
-            assert_eq!(taken.len(), 1, "{name}: taken over");
-            // The dead instance's late word changes nothing; the new holder's does.
-            store
-                .finish_job(held[0].id, held[0].generation)
+            let taken = other
+                .claim_jobs(now_ms(), 10, 300)
                 .await
-                .expect("a late finish");
-            assert_eq!(
-                other.renew_leases(300).await.expect("renewed"),
-                1,
-                "{name}: still held by the other"
+                .expect("claimed")
+                .pop()
+                .expect("taken over");
+            // The dead instance's late word changes nothing, on this instance or any: the new holder's does.
+            assert!(
+                !store.renew_lease(held.id, &held.lease, 300).await.expect("asked"),
+                "{name}: taken over"
             );
-            other
-                .finish_job(taken[0].id, taken[0].generation)
-                .await
-                .expect("finished");
+            assert!(
+                !store.first_attempt(&held).await.expect("asked"),
+                "{name}: not the first holder's to try"
+            );
+            store.finish_job(&held).await.expect("a late finish");
+            assert!(
+                other.renew_lease(taken.id, &taken.lease, 300).await.expect("renewed"),
+                "{name}: still held"
+            );
+            other.finish_job(&taken).await.expect("finished");
             tokio::time::sleep(Duration::from_millis(350)).await;
             assert!(
                 store.claim_jobs(now_ms(), 10, 300).await.expect("claimed").is_empty(),
                 "{name}: done"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn a_call_is_tried_once_even_when_its_job_is_taken_over() {
+        for (name, store, _dir) in both().await {
+            let id = with_a_recording(&store).await;
+            let call = Scheduled {
+                job: Job::PlaceCall { at: now_ms() },
+                run_at: 0,
+            };
+            store.enqueue(&id, &[call]).await.expect("enqueued");
+            let first = store
+                .claim_jobs(now_ms(), 10, 200)
+                .await
+                .expect("claimed")
+                .pop()
+                .expect("a job");
+            assert!(
+                store.first_attempt(&first).await.expect("marked"),
+                "{name}: the first try"
+            );
+            // The instance stops right after asking Twilio; another takes the job over and must not ask again.
+            tokio::time::sleep(Duration::from_millis(250)).await;
+            let other = Store {
+                instance: "other".into(),
+                ..store.clone()
+            };
+            let second = other
+                .claim_jobs(now_ms(), 10, 200)
+                .await
+                .expect("claimed")
+                .pop()
+                .expect("taken over");
+            assert!(
+                !other.first_attempt(&second).await.expect("asked"),
+                "{name}: never a second try"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn work_owed_after_a_restart_leaves_waiting_and_running_jobs_as_they_are() {
+        for (name, store, _dir) in both().await {
+            let id = with_a_recording(&store).await;
+            let later = Scheduled {
+                run_at: now_ms() + 60_000,
+                ..delete_job()
+            };
+            store
+                .enqueue(&id, std::slice::from_ref(&later))
+                .await
+                .expect("enqueued");
+            // Another instance starts and finds the same work owed: the backoff stands.
+            store.enqueue_owed(&id, &[delete_job()]).await.expect("owed");
+            assert!(
+                store.claim_jobs(now_ms(), 10, 1000).await.expect("claimed").is_empty(),
+                "{name}: still waiting"
+            );
+            let soon = store
+                .claim_jobs(now_ms() + 61_000, 10, 1000)
+                .await
+                .expect("claimed")
+                .pop()
+                .expect("due later");
+            assert_eq!(soon.generation, 0, "{name}: not asked for again");
+            store.finish_job(&soon).await.expect("finished");
+            // Once done, work still owed is asked for again.
+            store.enqueue_owed(&id, &[delete_job()]).await.expect("owed");
+            assert_eq!(
+                store.claim_jobs(now_ms(), 10, 1000).await.expect("claimed").len(),
+                1,
+                "{name}"
             );
         }
     }
@@ -586,27 +685,39 @@ mod tests {
             for p in pings {
                 p.await.expect("a ping").expect("the database answers");
             }
-            let start = Arc::new(tokio::sync::Barrier::new(12));
-            let tries = (0..12u8)
-                .map(|n| {
-                    let (store, start) = (store.clone(), start.clone());
-                    tokio::spawn(async move {
-                        start.wait().await;
-                        store
-                            .insert_within_limits(&new_recording(n), Some("203.0.113.9"), 3, 0)
-                            .await
+            // Twelve requests for one number from different addresses, then twelve for different numbers from one
+            // address: each limit lets exactly its share through.
+            for (limit, per_number, per_address) in [(Limit::Number, 3, 0), (Limit::Address, 0, 3)] {
+                let start = Arc::new(tokio::sync::Barrier::new(12));
+                let tries = (0..12u8)
+                    .map(|n| {
+                        let (store, start) = (store.clone(), start.clone());
+                        let mut new = new_recording(n + if limit == Limit::Address { 100 } else { 0 });
+                        let address = match limit {
+                            Limit::Number => format!("203.0.113.{n}"),
+                            Limit::Address => {
+                                new.phone = format!("+1201555{:04}", 200 + u32::from(n)).parse().expect("a number");
+                                "198.51.100.7".to_owned()
+                            }
+                        };
+                        tokio::spawn(async move {
+                            start.wait().await;
+                            store
+                                .insert_within_limits(&new, Some(&address), per_number, per_address)
+                                .await
+                        })
                     })
-                })
-                .collect::<Vec<_>>();
-            let mut inserted = 0;
-            for t in tries {
-                match t.await.expect("a request") {
-                    Ok(()) => inserted += 1,
-                    Err(InsertError::Limited(Limit::Number)) => {}
-                    Err(e) => panic!("{name}: {e}"),
+                    .collect::<Vec<_>>();
+                let mut inserted = 0;
+                for t in tries {
+                    match t.await.expect("a request") {
+                        Ok(()) => inserted += 1,
+                        Err(InsertError::Limited(l)) if l == limit => {}
+                        Err(e) => panic!("{name}: {e}"),
+                    }
                 }
+                assert_eq!(inserted, 3, "{name}: exactly the {limit:?} limit's share");
             }
-            assert_eq!(inserted, 3, "{name}: exactly the number's share");
         }
     }
 

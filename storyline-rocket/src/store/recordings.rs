@@ -126,10 +126,15 @@ pub(crate) enum Saved {
 /// The window the hourly limits count over.
 const LIMIT_WINDOW_MS: i64 = 60 * 60 * 1000;
 
-/// The advisory lock (PostgreSQL) under which new recordings are counted against the limits and inserted: every
-/// instance takes it, so two requests on two instances cannot both slip under a limit. New recordings are rare (each
-/// rings a phone), so one lock for all of them costs nothing.
-const LIMITS_LOCK: i64 = 0x5354_4f52_594c_494d; // "STORYLIM"
+/// The advisory locks (PostgreSQL) under which a new recording is counted against the limits and inserted: one for
+/// its number and one for its client address, taken by every instance in the same order, so two requests on two
+/// instances cannot both slip under a limit, while requests for other numbers from other addresses never wait.
+fn limit_locks(phone: &str, address: Option<&str>) -> Vec<String> {
+    let mut keys = vec![format!("storyline number {phone}")];
+    keys.extend(address.map(|a| format!("storyline address {a}")));
+    keys.sort();
+    keys
+}
 
 impl Store {
     /// Loads one recording.
@@ -146,7 +151,8 @@ impl Store {
     /// Creates a recording in its first state (recording the client's address) unless the number or the address
     /// already had its share of calls in the last hour (`0` turns a limit off). A recording whose call Twilio refused
     /// is deleted and so does not count. The count and the insert are one step for every instance: on SQLite the
-    /// statement holds the database's write lock, on PostgreSQL the transaction holds an advisory lock.
+    /// statement holds the database's write lock, on PostgreSQL the transaction holds advisory locks on the number and
+    /// the address.
     pub(crate) async fn insert_within_limits(
         &self,
         new: &NewRecording,
@@ -161,10 +167,12 @@ impl Store {
         let (inserted, to_number) = on_db!(self, |pool, pg| {
             let mut tx = pool.begin().await?;
             if pg {
-                sqlx::query("SELECT pg_advisory_xact_lock($1)")
-                    .bind(LIMITS_LOCK)
-                    .execute(&mut *tx)
-                    .await?;
+                for key in limit_locks(new.phone.e164(), address) {
+                    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+                        .bind(key)
+                        .execute(&mut *tx)
+                        .await?;
+                }
             }
             let inserted = sqlx::query(
                 "INSERT INTO storyline_recordings (id, phone, phone_display, call_sid, status, state, created_at, \

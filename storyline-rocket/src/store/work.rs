@@ -24,6 +24,8 @@ pub(crate) struct DueJob {
     pub attempts: u32,
     /// When it was due, in milliseconds since the Unix epoch.
     pub run_at: i64,
+    /// This claim's lease: renewing, finishing and retrying the job take effect only while it holds the job.
+    pub lease: String,
 }
 
 #[derive(sqlx::FromRow)]
@@ -84,6 +86,9 @@ impl Store {
     /// same moment skip each other's rows (`FOR UPDATE SKIP LOCKED`); on SQLite the statement holds the write lock.
     pub(crate) async fn claim_jobs(&self, due_by: i64, limit: i64, lease_ms: i64) -> Result<Vec<DueJob>, StoreError> {
         let now = now_ms();
+        // Each claim is its own lease: a job taken over (its holder stalled past the lease) is no longer the first
+        // holder's to finish, even on the same instance.
+        let lease = format!("{}-{}", self.instance, super::instance_name());
         let rows: Vec<JobRow> = on_db!(self, |pool, pg| {
             sqlx::query_as(if pg {
                 "UPDATE storyline_jobs SET lease_owner = $1, lease_until = $2 WHERE id IN ( \
@@ -98,7 +103,7 @@ impl Store {
                    ORDER BY run_at LIMIT $5) \
                  RETURNING id, recording_id, kind, payload, attempts, generation, run_at"
             })
-            .bind(&self.instance)
+            .bind(&lease)
             .bind(now + lease_ms)
             .bind(due_by)
             .bind(now)
@@ -116,6 +121,7 @@ impl Store {
                     job: Job::from_stored(&r.kind, &r.payload),
                     attempts: u32::try_from(r.attempts).unwrap_or(u32::MAX),
                     run_at: r.run_at,
+                    lease: lease.clone(),
                 })
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
@@ -124,33 +130,31 @@ impl Store {
         Ok(jobs)
     }
 
-    /// Keeps holding the jobs this instance holds, for `lease_ms` from now.
-    pub(crate) async fn renew_leases(&self, lease_ms: i64) -> Result<u64, StoreError> {
-        let now = now_ms();
+    /// Keeps holding a job for `lease_ms` from now, if this claim still holds it (even past its lease, as long as no
+    /// one took it over). `false`: it was taken over.
+    pub(crate) async fn renew_lease(&self, id: i64, lease: &str, lease_ms: i64) -> Result<bool, StoreError> {
         let renewed = on_db!(self, |pool, pg| {
-            sqlx::query(
-                "UPDATE storyline_jobs SET lease_until = $1 WHERE lease_owner = $2 AND done = 0 AND lease_until > $3",
-            )
-            .bind(now + lease_ms)
-            .bind(&self.instance)
-            .bind(now)
-            .execute(pool)
-            .await?
-            .rows_affected()
+            sqlx::query("UPDATE storyline_jobs SET lease_until = $1 WHERE id = $2 AND lease_owner = $3 AND done = 0")
+                .bind(now_ms() + lease_ms)
+                .bind(id)
+                .bind(lease)
+                .execute(pool)
+                .await?
+                .rows_affected()
         });
-        Ok(renewed)
+        Ok(renewed == 1)
     }
 
     /// Marks a job done, unless it was asked for again since it was claimed (then it runs again), and lets it go.
-    pub(crate) async fn finish_job(&self, id: i64, generation: i64) -> Result<(), StoreError> {
+    pub(crate) async fn finish_job(&self, job: &DueJob) -> Result<(), StoreError> {
         on_db!(self, |pool, pg| {
             sqlx::query(
                 "UPDATE storyline_jobs SET done = CASE WHEN generation = $1 THEN 1 ELSE done END, \
                  lease_owner = NULL, lease_until = NULL WHERE id = $2 AND lease_owner = $3",
             )
-            .bind(generation)
-            .bind(id)
-            .bind(&self.instance)
+            .bind(job.generation)
+            .bind(job.id)
+            .bind(&job.lease)
             .execute(pool)
             .await?;
         });
@@ -158,7 +162,7 @@ impl Store {
     }
 
     /// Records a failed attempt and when to try again, and lets the job go.
-    pub(crate) async fn retry_job(&self, id: i64, run_at: i64, error: &str) -> Result<(), StoreError> {
+    pub(crate) async fn retry_job(&self, job: &DueJob, run_at: i64, error: &str) -> Result<(), StoreError> {
         on_db!(self, |pool, pg| {
             sqlx::query(
                 "UPDATE storyline_jobs SET attempts = attempts + 1, run_at = $1, last_error = $2, \
@@ -166,10 +170,50 @@ impl Store {
             )
             .bind(run_at)
             .bind(error)
-            .bind(id)
-            .bind(&self.instance)
+            .bind(job.id)
+            .bind(&job.lease)
             .execute(pool)
             .await?;
+        });
+        Ok(())
+    }
+
+    /// Counts the first attempt of a job that must never be carried out twice (placing a call), if this claim still
+    /// holds it: `false` when it was attempted before (by an instance that then stopped) or taken over.
+    pub(crate) async fn first_attempt(&self, job: &DueJob) -> Result<bool, StoreError> {
+        let marked = on_db!(self, |pool, pg| {
+            sqlx::query(
+                "UPDATE storyline_jobs SET attempts = attempts + 1 WHERE id = $1 AND lease_owner = $2 AND attempts = 0",
+            )
+            .bind(job.id)
+            .bind(&job.lease)
+            .execute(pool)
+            .await?
+            .rows_affected()
+        });
+        Ok(marked == 1)
+    }
+
+    /// Enqueues work a recording's state still owes (looked for at start-up and when calls are quiet): a job that is
+    /// missing or finished is asked for; one already waiting or running is left as it is, its time and its run.
+    pub(crate) async fn enqueue_owed(&self, id: &RecordingId, jobs: &[Scheduled]) -> Result<(), StoreError> {
+        on_db!(self, |pool, pg| {
+            let mut tx = pool.begin().await?;
+            for s in jobs {
+                sqlx::query(
+                    "INSERT INTO storyline_jobs (recording_id, kind, payload, run_at) VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT (recording_id, kind, payload) DO UPDATE SET run_at = excluded.run_at, done = 0, \
+                       generation = storyline_jobs.generation + 1 \
+                     WHERE storyline_jobs.done = 1",
+                )
+                .bind(id.as_str())
+                .bind(s.job.kind())
+                .bind(s.job.payload())
+                .bind(s.run_at)
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await?;
         });
         Ok(())
     }

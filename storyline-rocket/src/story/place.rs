@@ -11,7 +11,7 @@ use storyline_core::{CallSid, PhoneNumber, RecordingId};
 use super::apply;
 use crate::abuse::{self, ClientAddress, NumberRefused};
 use crate::app::App;
-use crate::store::{InsertError, Job, Limit, NewRecording, Scheduled, StoredRecording, now_ms};
+use crate::store::{DueJob, InsertError, Job, Limit, NewRecording, Scheduled, StoredRecording, now_ms};
 
 /// Why Twilio refused to call a number: the storyteller can fix it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -212,37 +212,71 @@ async fn wait_until(at_ms: i64) {
 
 /// Places a queued call at its turn (`at`), unless its recording ended while it waited (the reconciler ends
 /// recordings whose call seems lost): it must not ring then. Twilio's refusal ends the recording as `failed`.
-pub(crate) async fn place_queued(app: &App, id: &RecordingId, at: i64) {
+///
+/// The job's first attempt is counted just before Twilio is asked, in the store: a job taken over from an instance
+/// that stopped after that moment never asks again (the storyteller may already be ringing), and the recording is
+/// left to its callbacks, or to the reconciler.
+pub(crate) async fn place_queued(app: &App, job: &DueJob, at: i64) {
+    let id = &job.recording_id;
+    let waiting = |r: &StoredRecording| r.recording.status() == Status::Calling && r.call_sid.is_none();
     match app.store.get(id).await {
-        Ok(Some(r)) if r.recording.status() == Status::Calling && r.call_sid.is_none() => {
-            // Its turn passed while no instance held it (the one that did died): another call may have this moment
-            // now, so it takes the next free turn instead, however far.
-            let at = if now_ms() > at + LATE_AT_MOST_MS {
-                match app.store.take_turn(app.guard.call_interval_ms, i64::MAX / 4).await {
-                    Ok(Some(turn)) => turn,
-                    Ok(None) => now_ms(),
-                    Err(e) => {
-                        tracing::error!("a late queued call could not take a new turn: {e}");
-                        return;
-                    }
-                }
-            } else {
-                at
-            };
-            wait_until(at).await;
-            let event = match send_call(app, id, &r.phone).await {
-                Ok(call_sid) => Event::CallPlaced { call_sid },
-                Err((code, refusal)) => Event::CallRejected {
-                    code,
-                    message: refusal.to_string(),
-                },
-            };
-            if let Err(e) = apply(app, id, event).await {
-                tracing::error!("saving a queued call's placement failed: {e}");
+        Ok(Some(r)) if waiting(&r) => {}
+        Ok(_) => {
+            tracing::warn!("a queued call was not placed: its recording ended while it waited");
+            return;
+        }
+        Err(e) => {
+            tracing::error!("a queued call could not be read: {e}");
+            return;
+        }
+    }
+    // Its turn passed while no instance held it (the one that did died): another call may have this moment now, so
+    // it takes the next free turn instead, however far.
+    let at = if now_ms() > at + LATE_AT_MOST_MS {
+        match app.store.take_turn(app.guard.call_interval_ms, i64::MAX / 4).await {
+            Ok(Some(turn)) => turn,
+            Ok(None) => now_ms(),
+            Err(e) => {
+                tracing::error!("a late queued call could not take a new turn: {e}");
+                return;
             }
         }
-        Ok(_) => tracing::warn!("a queued call was not placed: its recording ended while it waited"),
-        Err(e) => tracing::error!("a queued call could not be read: {e}"),
+    } else {
+        at
+    };
+    wait_until(at).await;
+    // Read again: it may have ended while it waited for its turn.
+    let recording = match app.store.get(id).await {
+        Ok(Some(r)) if waiting(&r) => r,
+        Ok(_) => {
+            tracing::warn!("a queued call was not placed: its recording ended while it waited");
+            return;
+        }
+        Err(e) => {
+            tracing::error!("a queued call could not be read: {e}");
+            return;
+        }
+    };
+    match app.store.first_attempt(job).await {
+        Ok(true) => {}
+        Ok(false) => {
+            tracing::warn!("a queued call was not placed again: an instance that stopped may have placed it");
+            return;
+        }
+        Err(e) => {
+            tracing::error!("a queued call could not be marked as tried: {e}");
+            return;
+        }
+    }
+    let event = match send_call(app, id, &recording.phone).await {
+        Ok(call_sid) => Event::CallPlaced { call_sid },
+        Err((code, refusal)) => Event::CallRejected {
+            code,
+            message: refusal.to_string(),
+        },
+    };
+    if let Err(e) = apply(app, id, event).await {
+        tracing::error!("saving a queued call's placement failed: {e}");
     }
 }
 

@@ -5,6 +5,7 @@ mod abuse_limits;
 mod abuse_origin;
 mod abuse_pacing;
 mod api;
+mod backends;
 mod browser_pages;
 mod browser_phone;
 mod chaos;
