@@ -142,6 +142,12 @@ impl App {
             let token = settings.twilio_auth_token.clone();
             (None, settings.twilio_api_base_url.clone(), sid, token, from)
         } else {
+            if settings.database_url.is_some() || settings.audio_store.is_some() {
+                tracing::warn!(
+                    "shared storage without Twilio credentials: this instance starts its own sandbox, whose callbacks \
+                     other instances cannot check; give every instance one Twilio (or one standalone sandbox)"
+                );
+            }
             let faults = Faults::parse(settings.sandbox_faults.as_deref().unwrap_or(""))
                 .map_err(|e| StartError::Settings(e.to_string()))?;
             let sandbox = Sandbox::start(SandboxConfig {

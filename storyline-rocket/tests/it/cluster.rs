@@ -175,3 +175,145 @@ async fn a_cluster_loses_no_story_when_an_instance_dies() {
         .expect("the follower");
     assert!(seen.contains(&"complete") && seen.len() >= 3, "the page saw {seen:?}");
 }
+
+/// A webhook as Twilio sends it for `url`, to an in-process instance.
+fn signed<'c>(
+    client: &'c rocket::local::asynchronous::Client,
+    token: &storyline_core::AuthToken,
+    url: &str,
+    pairs: &[(&str, &str)],
+) -> rocket::local::asynchronous::LocalRequest<'c> {
+    use rocket::http::{ContentType, Header};
+    use storyline_core::signature::{Algorithm, sign};
+    let path = url
+        .split_once("://")
+        .and_then(|(_, rest)| rest.find('/').map(|i| rest[i..].to_owned()))
+        .unwrap_or_default();
+    client
+        .post(path)
+        .header(ContentType::Form)
+        .header(Header::new(
+            "X-Twilio-Signature",
+            sign(token, Algorithm::HmacSha1, url, pairs),
+        ))
+        .body(serde_urlencoded::to_string(pairs).expect("a form"))
+}
+
+/// Two instances on one PostgreSQL receive, at the same moment, different callbacks for the same call: the call's
+/// answer on one, its recording on the other. Both take effect (neither overwrites the other), and a duplicate of
+/// either changes nothing in the database.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn callbacks_for_one_call_at_two_instances_at_once_both_take_effect() {
+    use storyline_core::AuthToken;
+    use storyline_testkit::fake_twilio::{ACCOUNT_SID, AUTH_TOKEN, FakeTwilio, figment, local, submit};
+
+    let backend = match Backend::shared().await {
+        Ok(b) => b,
+        Err(why) if std::env::var_os("STORYLINE_REQUIRE_SHARED").is_some() => panic!("CI runs this test: {why}"),
+        Err(why) => {
+            eprintln!("SKIPPED the two-instance callbacks test: {why}");
+            return;
+        }
+    };
+    let Backend::Shared { database_url, .. } = &backend else {
+        unreachable!()
+    };
+    let fake = FakeTwilio::start().await;
+    let port = storyline_testkit::ports::free_port();
+    let instance = |dir: &std::path::Path| {
+        let mut f = figment(dir, port, Some(&fake))
+            .merge(("storyline.calls_per_second", 1000.0))
+            .merge(("storyline.calls_per_number_per_hour", 0))
+            .merge(("storyline.calls_per_address_per_hour", 0));
+        for (key, value) in backend.settings() {
+            f = f.merge((key, value));
+        }
+        f
+    };
+    let (dir_a, dir_b) = (tempfile::tempdir().expect("a dir"), tempfile::tempdir().expect("a dir"));
+    // Both behind one public URL, as behind a balancer: Twilio signs that URL whichever instance answers.
+    let a = local(instance(dir_a.path())).await;
+    let b = local(instance(dir_b.path())).await;
+    let db = sqlx::PgPool::connect(database_url).await.expect("PostgreSQL");
+    let token: AuthToken = AUTH_TOKEN.parse().expect("a token");
+    let public = format!("http://127.0.0.1:{port}");
+
+    for n in 0..6u32 {
+        let (status, location) = submit(&a, &format!("201-555-01{n:02}"), None).await;
+        assert_eq!(status.code, 303, "{location}");
+        let id = location.rsplit('/').next().expect("an id").to_owned();
+        let call_sid: String = sqlx::query_scalar("SELECT call_sid FROM storyline_recordings WHERE id = $1")
+            .bind(&id)
+            .fetch_one(&db)
+            .await
+            .expect("a placed call");
+        let recording_sid = format!("RE{:032x}", 0xabc0 + n);
+        let answered: Vec<(&str, &str)> = vec![
+            ("AccountSid", ACCOUNT_SID),
+            ("CallSid", &call_sid),
+            ("CallStatus", "in-progress"),
+            ("SequenceNumber", "1"),
+        ];
+        let recorded: Vec<(&str, &str)> = vec![
+            ("AccountSid", ACCOUNT_SID),
+            ("CallSid", &call_sid),
+            ("RecordingSid", &recording_sid),
+            ("RecordingStatus", "completed"),
+            ("RecordingDuration", "12"),
+        ];
+        let post =
+            |client, hook: &str, pairs| signed(client, &token, &format!("{public}/recording/{id}/{hook}"), pairs);
+        let (one, two) = tokio::join!(
+            post(&a, "call_status", &answered).dispatch(),
+            post(&b, "recording_status_updated", &recorded).dispatch()
+        );
+        assert!(
+            one.status().code < 300 && two.status().code < 300,
+            "{} {}",
+            one.status(),
+            two.status()
+        );
+
+        let (state, version): (String, i64) =
+            sqlx::query_as("SELECT state, version FROM storyline_recordings WHERE id = $1")
+                .bind(&id)
+                .fetch_one(&db)
+                .await
+                .expect("the recording");
+        assert!(
+            state.contains(&recording_sid),
+            "the recording's callback took effect: {state}"
+        );
+        let copies: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM storyline_jobs WHERE recording_id = $1 AND kind = 'copy_media'")
+                .bind(&id)
+                .fetch_one(&db)
+                .await
+                .expect("jobs");
+        assert_eq!(copies, 1, "the recording is being copied");
+
+        // Duplicates, at either instance: answered, and nothing written. (First the background copy's first try
+        // settles: Twilio's media is not there, and its next try is seconds away.)
+        let version_now = || async {
+            sqlx::query_scalar::<_, i64>("SELECT version FROM storyline_recordings WHERE id = $1")
+                .bind(&id)
+                .fetch_one(&db)
+                .await
+                .expect("the recording")
+        };
+        let mut settled = version_now().await;
+        assert!(settled >= version);
+        for _ in 0..20 {
+            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+            let now = version_now().await;
+            if now == settled {
+                break;
+            }
+            settled = now;
+        }
+        let again = post(&b, "call_status", &answered).dispatch().await;
+        let again_too = post(&a, "recording_status_updated", &recorded).dispatch().await;
+        assert!(again.status().code < 300 && again_too.status().code < 300);
+        assert_eq!(version_now().await, settled, "the duplicates wrote nothing");
+    }
+}
