@@ -84,7 +84,7 @@ async fn main() {
             Some(p) => placed.push(p),
             None => refused += 1,
         }
-        if i % kill_every == kill_every - 1 && chaos.starts <= a.kills as u32 {
+        if i % kill_every == kill_every - 1 && (chaos.starts as usize) < a.kills + chaos.instances() {
             tokio::time::sleep(Duration::from_millis(fastrand::u64(0..1500))).await;
             let victim = fastrand::usize(0..chaos.instances());
             chaos.kill_instance(victim);

@@ -180,9 +180,14 @@ impl AudioFiles {
     /// whole and then removed. Until this returns, nothing refers to `name`.
     pub(crate) async fn keep(&self, local: &Path, name: &str) -> Result<(), String> {
         match self {
-            AudioFiles::Files { dir } => tokio::fs::rename(local, dir.join(name))
-                .await
-                .map_err(|e| e.to_string()),
+            AudioFiles::Files { dir } => {
+                tokio::fs::rename(local, dir.join(name))
+                    .await
+                    .map_err(|e| e.to_string())?;
+                // The rename itself is made durable before the recording refers to the file.
+                let dir = tokio::fs::File::open(dir).await.map_err(|e| e.to_string())?;
+                dir.sync_all().await.map_err(|e| e.to_string())
+            }
             AudioFiles::S3 { store, .. } => {
                 let path = self.object(name);
                 let mut file = tokio::fs::File::open(local).await.map_err(|e| e.to_string())?;
