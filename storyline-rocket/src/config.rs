@@ -66,10 +66,15 @@ pub struct Settings {
     /// beyond it the form answers 429. 0 turns the limit off.
     pub calls_per_number_per_hour: u32,
     /// `STORYLINE_CALLS_PER_ADDRESS_PER_HOUR` (default 20): calls one client address may ask for in any hour (an IPv6
-    /// address counts by its /64 network). The address is Rocket's client IP: the `ROCKET_IP_HEADER` header (Rocket's
-    /// default: `X-Real-IP`) when present, else the peer. Behind a reverse proxy, make the proxy overwrite that header;
-    /// without one, set `ROCKET_IP_HEADER=false`, or clients can name their own address. 0 turns the limit off.
+    /// address counts by its /64 network). The address is the peer's, unless the peer is a trusted proxy
+    /// (`trusted_proxies`). 0 turns the limit off.
     pub calls_per_address_per_hour: u32,
+    /// `STORYLINE_TRUSTED_PROXIES` (default: none): the reverse proxies or load balancers in front of Storyline, as
+    /// addresses or networks separated by commas (`10.0.0.0/8,192.0.2.7`). Only a request from one of them is
+    /// believed about its client: the `ROCKET_IP_HEADER` header (default `X-Real-IP`), else the last address in
+    /// `X-Forwarded-For` that is not itself a trusted proxy. Anyone else's headers are ignored, so no client can
+    /// choose its own address.
+    pub trusted_proxies: String,
     /// `STORYLINE_ALLOWED_COUNTRIES` (default `US,CA`): the ISO 3166 codes, separated by commas, of the countries whose
     /// numbers may be called. Premium-rate, shared-cost, toll-free, UAN, personal, pager and voicemail numbers are
     /// refused whatever the country.
@@ -117,6 +122,7 @@ impl Default for Settings {
             sandbox_faults: None,
             calls_per_number_per_hour: 5,
             calls_per_address_per_hour: 20,
+            trusted_proxies: String::new(),
             allowed_countries: "US,CA".into(),
             calls_per_second: 1.0,
             api_key: None,
@@ -183,7 +189,8 @@ impl Settings {
 }
 
 /// Settings that are text even when they look like numbers: (environment variable, key).
-const TEXT_SETTINGS: [(&str, &str); 17] = [
+const TEXT_SETTINGS: [(&str, &str); 18] = [
+    ("STORYLINE_TRUSTED_PROXIES", "trusted_proxies"),
     ("STORYLINE_DATABASE_URL", "database_url"),
     ("STORYLINE_AUDIO_STORE", "audio_store"),
     ("STORYLINE_API_KEY", "api_key"),
@@ -232,6 +239,7 @@ impl std::fmt::Debug for Settings {
             .field("sandbox_speed", &self.sandbox_speed)
             .field("calls_per_number_per_hour", &self.calls_per_number_per_hour)
             .field("calls_per_address_per_hour", &self.calls_per_address_per_hour)
+            .field("trusted_proxies", &self.trusted_proxies)
             .field("allowed_countries", &self.allowed_countries)
             .field("calls_per_second", &self.calls_per_second)
             .field("api_key", &redact(&self.api_key))

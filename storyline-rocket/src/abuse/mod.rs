@@ -8,6 +8,7 @@ mod limits;
 mod numbers;
 mod origin;
 
+use std::net::IpAddr;
 use std::time::Duration;
 
 use storyline_core::PhoneNumber;
@@ -35,6 +36,9 @@ pub(crate) enum GuardConfigError {
     /// `STORYLINE_ALLOWED_COUNTRIES` is empty: no call could ever be placed.
     #[error("STORYLINE_ALLOWED_COUNTRIES names no country")]
     NoCountry,
+    /// `STORYLINE_TRUSTED_PROXIES` names something that is not an address or a network.
+    #[error("STORYLINE_TRUSTED_PROXIES: `{0}` is not an IP address or network (such as 10.0.0.0/8)")]
+    TrustedProxy(String),
     /// `STORYLINE_CALLS_PER_SECOND` is not a positive number.
     #[error("STORYLINE_CALLS_PER_SECOND must be a positive number, not {0}")]
     CallsPerSecond(f64),
@@ -46,6 +50,8 @@ pub(crate) struct Guard {
     allowed: Vec<Region>,
     /// The hourly limits.
     pub limits: Limits,
+    /// The proxies believed about their clients' addresses.
+    trusted: Vec<ipnet::IpNet>,
     /// The least time between two calls, in milliseconds: the account's calls per second, rounded so as never to
     /// exceed it.
     pub call_interval_ms: i64,
@@ -72,14 +78,46 @@ impl Guard {
         if !cps.is_finite() || cps < 1.0 / 3600.0 {
             return Err(GuardConfigError::CallsPerSecond(cps));
         }
+        let trusted = settings
+            .trusted_proxies
+            .split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(|p| {
+                p.parse::<ipnet::IpNet>()
+                    .or_else(|_| p.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                    .map_err(|_| GuardConfigError::TrustedProxy(p.to_owned()))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(Guard {
             allowed,
+            trusted,
             limits: Limits {
                 per_number: settings.calls_per_number_per_hour,
                 per_address: settings.calls_per_address_per_hour,
             },
             call_interval_ms: (1000.0 / cps).ceil() as i64,
         })
+    }
+
+    /// The client a request comes from: the peer, unless the peer is a trusted proxy, which is believed about its
+    /// client (`real_ip`: the proxy's header; `forwarded_for`: `X-Forwarded-For`, read from the right, past the
+    /// trusted proxies).
+    pub(crate) fn client(&self, peer: IpAddr, real_ip: Option<IpAddr>, forwarded_for: Option<&str>) -> ClientAddress {
+        let trusted = |ip: &IpAddr| self.trusted.iter().any(|net| net.contains(ip));
+        if !trusted(&peer) {
+            return peer.into();
+        }
+        if let Some(ip) = real_ip {
+            return ip.into();
+        }
+        forwarded_for
+            .into_iter()
+            .flat_map(|h| h.rsplit(','))
+            .filter_map(|hop| hop.trim().parse::<IpAddr>().ok())
+            .find(|ip| !trusted(ip))
+            .unwrap_or(peer)
+            .into()
     }
 
     /// The countries whose numbers may be called.
@@ -90,5 +128,53 @@ impl Guard {
     /// Refuses numbers of other countries and lines that cost extra or do not ring a person.
     pub(crate) fn check_number(&self, number: &PhoneNumber) -> Result<(), NumberRefused> {
         numbers::check(number, &self.allowed).inspect_err(|e| tracing::info!("refused to call a number: {e}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn guard(trusted: &str) -> Guard {
+        Guard::new(&Settings {
+            trusted_proxies: trusted.into(),
+            ..Settings::default()
+        })
+        .expect("a guard")
+    }
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().expect("an address")
+    }
+
+    #[test]
+    fn only_a_trusted_proxy_is_believed_about_its_client() {
+        let none = guard("");
+        let claim = Some(ip("198.51.100.1"));
+        assert_eq!(
+            none.client(ip("203.0.113.5"), claim, Some("198.51.100.2")).as_str(),
+            "203.0.113.5"
+        );
+        let some = guard("203.0.113.0/24, 10.1.2.3");
+        assert_eq!(some.client(ip("203.0.113.5"), claim, None).as_str(), "198.51.100.1");
+        assert_eq!(some.client(ip("192.0.2.9"), claim, None).as_str(), "192.0.2.9");
+    }
+
+    #[test]
+    fn forwarded_for_is_read_from_the_right_past_trusted_proxies() {
+        let g = guard("203.0.113.0/24,10.1.2.3");
+        let peer = ip("203.0.113.5");
+        // What the client wrote itself (leftmost) is not believed; the first hop a trusted proxy saw is.
+        assert_eq!(
+            g.client(peer, None, Some("1.2.3.4, 198.51.100.7, 10.1.2.3")).as_str(),
+            "198.51.100.7"
+        );
+        // Garbage hops are skipped; a chain of only proxies leaves the peer.
+        assert_eq!(
+            g.client(peer, None, Some("junk, 198.51.100.8")).as_str(),
+            "198.51.100.8"
+        );
+        assert_eq!(g.client(peer, None, Some("10.1.2.3")).as_str(), "203.0.113.5");
+        assert_eq!(g.client(peer, None, None).as_str(), "203.0.113.5");
     }
 }

@@ -34,10 +34,11 @@ impl<'r> FromRequest<'r> for ClientAddress {
     type Error = ();
 
     async fn from_request(req: &'r Request<'_>) -> request::Outcome<Self, ()> {
-        match req.client_ip() {
-            Some(ip) => request::Outcome::Success(ip.into()),
-            None => request::Outcome::Forward(Status::Ok),
-        }
+        let (Some(peer), Some(app)) = (req.remote(), req.rocket().state::<App>()) else {
+            return request::Outcome::Forward(Status::Ok);
+        };
+        let forwarded = req.headers().get_one("X-Forwarded-For");
+        request::Outcome::Success(app.guard.client(peer.ip(), req.real_ip(), forwarded))
     }
 }
 

@@ -99,31 +99,58 @@ async fn trying_again_counts_against_the_same_limits() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_client_cannot_name_its_own_address_when_the_ip_header_is_off() {
+async fn a_client_cannot_name_its_own_address() {
     let fake = FakeTwilio::start().await;
-    let dir = tempfile::tempdir().expect("a data directory");
-    let settings = fast(dir.path(), &fake).merge(("storyline.calls_per_address_per_hour", 2));
+    let limited = |dir: &std::path::Path| fast(dir, &fake).merge(("storyline.calls_per_address_per_hour", 2));
+    let claims = ["198.51.100.1", "198.51.100.2", "198.51.100.3"];
 
-    // Without a proxy (`ROCKET_IP_HEADER=false`) the peer address counts, whatever `X-Real-IP` claims.
-    let client = local(settings.clone().merge(("ip_header", false))).await;
-    for (n, claimed) in ["198.51.100.1", "198.51.100.2", "198.51.100.3"].iter().enumerate() {
-        let body = format!("tel=201-555-012{n}");
+    // By default no one is a trusted proxy: the peer address counts, whatever `X-Real-IP` or `X-Forwarded-For` claim.
+    for header in ["X-Real-IP", "X-Forwarded-For"] {
+        let dir = tempfile::tempdir().expect("a data directory");
+        let client = local(limited(dir.path())).await;
+        for (n, claimed) in claims.iter().enumerate() {
+            let body = format!("tel=201-555-012{n}");
+            let (status, _) = post_form(&client, "/", body, &[(header, claimed)], remote(1)).await;
+            let expected = if n < 2 {
+                Status::SeeOther
+            } else {
+                Status::TooManyRequests
+            };
+            assert_eq!(status, expected, "request {n} claiming {claimed} in {header}");
+        }
+    }
+
+    // Behind a trusted proxy (the peer), each client it names counts on its own: in its header, or as the last hop
+    // of `X-Forwarded-For` that is not the proxy (what the client itself wrote further left is not believed).
+    for (header, value) in [
+        ("X-Real-IP", "{real}"),
+        ("X-Forwarded-For", "10.9.9.9, {real}, 203.0.113.1"),
+    ] {
+        let dir = tempfile::tempdir().expect("a data directory");
+        let client = local(limited(dir.path()).merge(("storyline.trusted_proxies", "203.0.113.0/28"))).await;
+        for (n, real) in claims.iter().enumerate() {
+            let body = format!("tel=201-555-013{n}");
+            let value = value.replace("{real}", real);
+            let (status, _) = post_form(&client, "/", body, &[(header, &value)], remote(1)).await;
+            assert_eq!(status, Status::SeeOther, "client {real} named in {header}");
+        }
+    }
+
+    // A proxy's word is taken only from the proxy.
+    let dir = tempfile::tempdir().expect("a data directory");
+    let client = local(limited(dir.path()).merge(("storyline.trusted_proxies", "192.0.2.1"))).await;
+    for (n, claimed) in claims.iter().enumerate() {
+        let body = format!("tel=201-555-014{n}");
         let (status, _) = post_form(&client, "/", body, &[("X-Real-IP", claimed)], remote(1)).await;
         let expected = if n < 2 {
             Status::SeeOther
         } else {
             Status::TooManyRequests
         };
-        assert_eq!(status, expected, "request {n} claiming {claimed}");
-    }
-
-    // Behind a proxy that sets `X-Real-IP` (Rocket's default header), each client counts on its own.
-    let dir = tempfile::tempdir().expect("a data directory");
-    let client = local(fast(dir.path(), &fake).merge(("storyline.calls_per_address_per_hour", 2))).await;
-    for (n, real) in ["198.51.100.1", "198.51.100.2", "198.51.100.3"].iter().enumerate() {
-        let body = format!("tel=201-555-013{n}");
-        let (status, _) = post_form(&client, "/", body, &[("X-Real-IP", real)], remote(1)).await;
-        assert_eq!(status, Status::SeeOther, "client {real}");
+        assert_eq!(
+            status, expected,
+            "request {n} from an untrusted peer claiming {claimed}"
+        );
     }
 }
 
@@ -232,6 +259,7 @@ async fn the_server_refuses_to_start_with_unusable_guard_settings() {
         ("storyline.allowed_countries", " , ".into()),
         ("storyline.calls_per_second", 0.0.into()),
         ("storyline.calls_per_second", (-1.0).into()),
+        ("storyline.trusted_proxies", "10.0.0.0/8,the-proxy".into()),
     ] {
         let dir = tempfile::tempdir().expect("a data directory");
         let started = rocket::local::asynchronous::Client::untracked(storyline_testkit::server::standalone(
