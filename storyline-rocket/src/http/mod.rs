@@ -205,6 +205,12 @@ pub(crate) fn security_headers(app: &App, req: &Request<'_>, res: &mut Response<
     if res.status() == Status::NotFound && res.content_type().is_none() {
         res.set_header(ContentType::HTML);
     }
+    // A recording's page, status and live stream show a person's story and number: no cache, shared or not, keeps
+    // them (the stream's own `no-cache` still lets a cache store it). Its audio says for itself how it may be kept.
+    let path = relative_path(req);
+    if path.starts_with("/recording/") && !path.ends_with("/audio") {
+        res.set_raw_header("Cache-Control", "no-store");
+    }
 }
 
 #[cfg(test)]

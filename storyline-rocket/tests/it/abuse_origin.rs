@@ -246,3 +246,31 @@ async fn hsts_is_sent_when_the_public_url_is_https() {
     .await;
     assert_eq!(status, Status::SeeOther);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_recordings_page_status_and_live_stream_are_never_cached() {
+    let fake = FakeTwilio::start().await;
+    let dir = tempfile::tempdir().expect("a data directory");
+    let client = server(&fake, dir.path()).await;
+    let res = client
+        .post("/")
+        .header(ContentType::Form)
+        .body("tel=201-555-0171")
+        .dispatch()
+        .await;
+    let location = res.headers().get_one("Location").expect("a location").to_owned();
+    let missing = storyline_core::RecordingId::random().expect("an id");
+    for path in [
+        location.clone(),
+        format!("{location}/status"),
+        format!("{location}/events"),
+        format!("/recording/{missing}"),
+        format!("/recording/{missing}/status"),
+    ] {
+        let res = client.get(path.clone()).dispatch().await;
+        assert_eq!(header(&res, "Cache-Control"), Some("no-store"), "{path}");
+    }
+    // The form itself holds nothing of anyone's.
+    let res = client.get("/").dispatch().await;
+    assert_ne!(header(&res, "Cache-Control"), Some("no-store"));
+}
