@@ -128,6 +128,34 @@ impl App {
         )
         .await?;
 
+        if settings.names_twilio() {
+            if let Some(missing) = settings.live_mode_lacks() {
+                return Err(StartError::Settings(format!(
+                    "{missing} is missing: Twilio settings are given, so Storyline runs live and needs TWILIO_ACCOUNT_SID, \
+                     TWILIO_AUTH_TOKEN, TWILIO_FROM_NUMBER and STORYLINE_PUBLIC_URL (and TWILIO_API_KEY with \
+                     TWILIO_API_SECRET, or neither); remove every TWILIO_* setting to run the sandbox instead"
+                )));
+            }
+            let public = settings.public_url.as_deref().unwrap_or_default();
+            let parsed = url::Url::parse(public)
+                .map_err(|e| StartError::Settings(format!("STORYLINE_PUBLIC_URL is not a URL: {e}")))?;
+            let loopback = match parsed.host() {
+                Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+                Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+                Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+                None => false,
+            };
+            match parsed.scheme() {
+                "https" => {}
+                "http" if loopback || settings.allow_http => {}
+                _ => {
+                    return Err(StartError::Settings(format!(
+                        "STORYLINE_PUBLIC_URL must be https:// in live mode (it is {public}): Twilio's webhooks and \
+                         the storytellers' pages would travel unencrypted; set STORYLINE_ALLOW_HTTP=true to allow it anyway"
+                    )));
+                }
+            }
+        }
         let (sandbox, base_url, account_sid, token, from_number) = if settings.has_twilio_credentials() {
             let sid: AccountSid = settings
                 .twilio_account_sid

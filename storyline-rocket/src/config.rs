@@ -66,7 +66,7 @@ pub struct Settings {
     /// beyond it the form answers 429. 0 turns the limit off.
     pub calls_per_number_per_hour: u32,
     /// `STORYLINE_CALLS_PER_ADDRESS_PER_HOUR` (default 20): calls one client address may ask for in any hour (an IPv6
-    /// address counts by its /64 network). The address is the peer's, unless the peer is a trusted proxy
+    /// address counts by its /56 network). The address is the peer's, unless the peer is a trusted proxy
     /// (`trusted_proxies`). 0 turns the limit off.
     pub calls_per_address_per_hour: u32,
     /// `STORYLINE_TRUSTED_PROXIES` (default: none): the reverse proxies or load balancers in front of Storyline, as
@@ -82,6 +82,9 @@ pub struct Settings {
     /// `STORYLINE_CALLS_PER_SECOND` (default 1): the Twilio account's outbound calls per second. Calls are placed no
     /// faster; a storyteller whose call would wait more than a few seconds sees the recording page while it waits.
     pub calls_per_second: f64,
+    /// `STORYLINE_ALLOW_HTTP`: let live mode run on a plain-`http` public URL that is not a loopback address (Twilio
+    /// then sends webhooks, and storytellers their pages, unencrypted). Off by default.
+    pub allow_http: bool,
     /// `STORYLINE_API_KEY`: the bearer key of the API for host services (`{base}/api/v1/…`). Unset, the API is off
     /// and answers 404.
     pub api_key: Option<String>,
@@ -125,6 +128,7 @@ impl Default for Settings {
             trusted_proxies: String::new(),
             allowed_countries: "US,CA".into(),
             calls_per_second: 1.0,
+            allow_http: false,
             api_key: None,
             events_url: None,
             events_secret: None,
@@ -185,6 +189,42 @@ impl Settings {
     pub fn has_twilio_credentials(&self) -> bool {
         self.twilio_account_sid.is_some()
             && (self.twilio_auth_token.is_some() || (self.twilio_api_key.is_some() && self.twilio_api_secret.is_some()))
+    }
+
+    /// Whether any Twilio setting is given: then all that live mode needs must be, or the server refuses to start
+    /// (rather than quietly run the sandbox on a live site).
+    pub(crate) fn names_twilio(&self) -> bool {
+        [
+            &self.twilio_account_sid,
+            &self.twilio_auth_token,
+            &self.twilio_secondary_auth_token,
+            &self.twilio_api_key,
+            &self.twilio_api_secret,
+            &self.twilio_from_number,
+        ]
+        .iter()
+        .any(|s| s.as_deref().is_some_and(|v| !v.trim().is_empty()))
+    }
+
+    /// What live mode lacks, as the setting to give: `None` when it has all it needs.
+    pub(crate) fn live_mode_lacks(&self) -> Option<&'static str> {
+        let missing = |s: &Option<String>| s.as_deref().is_none_or(|v| v.trim().is_empty());
+        if missing(&self.twilio_account_sid) {
+            Some("TWILIO_ACCOUNT_SID")
+        } else if missing(&self.twilio_auth_token) {
+            // Twilio signs its webhooks with the auth token, whatever authenticates our REST calls.
+            Some("TWILIO_AUTH_TOKEN")
+        } else if !missing(&self.twilio_api_key) && missing(&self.twilio_api_secret) {
+            Some("TWILIO_API_SECRET")
+        } else if missing(&self.twilio_api_key) && !missing(&self.twilio_api_secret) {
+            Some("TWILIO_API_KEY")
+        } else if missing(&self.twilio_from_number) {
+            Some("TWILIO_FROM_NUMBER")
+        } else if missing(&self.public_url) {
+            Some("STORYLINE_PUBLIC_URL")
+        } else {
+            None
+        }
     }
 }
 

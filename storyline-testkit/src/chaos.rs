@@ -241,6 +241,27 @@ impl Chaos {
         }
     }
 
+    /// How many jobs of a recording are not done yet, in the database the instances share.
+    pub async fn pending_jobs(&self, id: &str) -> i64 {
+        const PENDING: &str = "SELECT COUNT(*) FROM storyline_jobs WHERE recording_id = $1 AND done = 0";
+        match &self.backend {
+            Backend::Embedded => {
+                let pool = crate::db::open(&self.data_dir).await;
+                let n = sqlx::query_scalar(PENDING).bind(id).fetch_one(&pool).await.unwrap_or(1);
+                pool.close().await;
+                n
+            }
+            Backend::Shared { database_url, .. } => {
+                let Ok(pool) = sqlx::PgPool::connect(database_url).await else {
+                    return 1;
+                };
+                let n = sqlx::query_scalar(PENDING).bind(id).fetch_one(&pool).await.unwrap_or(1);
+                pool.close().await;
+                n
+            }
+        }
+    }
+
     /// Every recording's id, call SID and number, read from the database the instances share.
     pub async fn all_recordings(&self) -> Vec<(String, Option<String>, String)> {
         match &self.backend {
@@ -305,8 +326,12 @@ impl Chaos {
                 if let Some(s) = self.status(&p.id).await {
                     // Only `complete` is truly final: any other ending may still turn into a story if a late recording
                     // callback arrives, so wait until the sandbox has finished the call too.
+                    // Nor while the server still has work for it (a reconciliation that may find the recording whose
+                    // callback was lost, held under the lease of an instance that was killed).
                     let call_over = self.sandbox_call_over(&p.number);
-                    if s["status"] == "complete" || (s["final"] == true && call_over) {
+                    if s["status"] == "complete"
+                        || (s["final"] == true && call_over && self.pending_jobs(&p.id).await == 0)
+                    {
                         done.insert(p.id.clone(), s);
                     }
                 }

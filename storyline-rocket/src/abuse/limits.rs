@@ -7,12 +7,13 @@ use std::net::IpAddr;
 use crate::store::{InsertError, NewRecording, Store};
 
 /// The client a request comes from, as the limits count it: Rocket's client IP (the `ROCKET_IP_HEADER` header when
-/// present, else the peer address), with an IPv6 address reduced to its /64 network, which one subscriber holds whole.
+/// present, else the peer address), with an IPv6 address reduced to its /56 network: ISPs commonly give one subscriber
+/// a /56 (or a /48), so counting by /64 would let one household ask for calls from 256 networks.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct ClientAddress(String);
 
 impl ClientAddress {
-    /// The stored form: a dotted IPv4 address, or an IPv6 /64 network such as `2001:db8:1:2::/64`.
+    /// The stored form: a dotted IPv4 address, or an IPv6 /56 network such as `2001:db8:1:200::/56`.
     pub(crate) fn as_str(&self) -> &str {
         &self.0
     }
@@ -25,8 +26,8 @@ impl From<IpAddr> for ClientAddress {
             IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
                 Some(v4) => ClientAddress(v4.to_string()),
                 None => {
-                    let network = u128::from(v6) & (u128::MAX << 64);
-                    ClientAddress(format!("{}/64", std::net::Ipv6Addr::from(network)))
+                    let network = u128::from(v6) & (u128::MAX << 72);
+                    ClientAddress(format!("{}/56", std::net::Ipv6Addr::from(network)))
                 }
             },
         }
@@ -73,11 +74,12 @@ mod tests {
     }
 
     #[test]
-    fn ipv6_addresses_count_by_their_64_network() {
-        let a: IpAddr = "2001:db8:1:2:aaaa::1".parse().expect("an address");
-        let b: IpAddr = "2001:db8:1:2:ffff:1:2:3".parse().expect("an address");
-        let c: IpAddr = "2001:db8:1:3::1".parse().expect("an address");
-        assert_eq!(ClientAddress::from(a).as_str(), "2001:db8:1:2::/64");
+    fn ipv6_addresses_count_by_their_56_network() {
+        let a: IpAddr = "2001:db8:1:2aa:aaaa::1".parse().expect("an address");
+        // Another /64 of the same household's /56.
+        let b: IpAddr = "2001:db8:1:2ff:ffff:1:2:3".parse().expect("an address");
+        let c: IpAddr = "2001:db8:1:300::1".parse().expect("an address");
+        assert_eq!(ClientAddress::from(a).as_str(), "2001:db8:1:200::/56");
         assert_eq!(ClientAddress::from(a), ClientAddress::from(b));
         assert_ne!(ClientAddress::from(a), ClientAddress::from(c));
     }

@@ -86,9 +86,28 @@ pub(crate) fn spawn(app: App) {
             if last_reconcile.elapsed() >= reconcile::every(&app) {
                 last_reconcile = tokio::time::Instant::now();
                 reconcile::stale(&app, false).await;
+                forget(&app).await;
             }
         }
     });
+}
+
+/// How long a finished job is kept (for an operator looking into a story's history) before it is purged.
+const FINISHED_JOBS_KEPT: Duration = Duration::from_secs(7 * 24 * 3600);
+
+/// Drops client addresses the hourly limits no longer need, and purges old finished jobs.
+async fn forget(app: &App) {
+    let now = now_ms();
+    let window = crate::store::LIMIT_WINDOW_MS;
+    match app
+        .store
+        .forget(now - window, now - FINISHED_JOBS_KEPT.as_millis() as i64)
+        .await
+    {
+        Ok((0, 0)) => {}
+        Ok((addresses, jobs)) => tracing::info!(addresses, jobs, "forgot client addresses and finished jobs"),
+        Err(e) => tracing::warn!("forgetting old client addresses and jobs failed: {e}"),
+    }
 }
 
 /// The jobs this instance is running, with the lease each holds.

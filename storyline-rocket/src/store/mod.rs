@@ -32,7 +32,7 @@ use storyline_core::RecordingId;
 pub(crate) use audio::{AudioBody, AudioFacts, AudioFiles, AudioStoreError, check_wav};
 pub(crate) use events::{Claim, NewEvent};
 pub(crate) use job::{Job, UnreadableJob};
-pub(crate) use recordings::{InsertError, Limit, NewRecording, Saved, StoredRecording};
+pub(crate) use recordings::{InsertError, LIMIT_WINDOW_MS, Limit, NewRecording, Saved, StoredRecording};
 pub(crate) use work::{DueJob, Scheduled};
 
 /// Why the store failed.
@@ -553,6 +553,43 @@ mod tests {
                 !other.first_attempt(&second).await.expect("asked"),
                 "{name}: never a second try"
             );
+        }
+    }
+
+    #[tokio::test]
+    async fn client_addresses_and_finished_jobs_are_forgotten_when_no_longer_needed() {
+        for (name, store, _dir) in both().await {
+            let new = new_recording(7);
+            store
+                .insert_within_limits(&new, Some("203.0.113.7"), 0, 1)
+                .await
+                .expect("inserted");
+            store.enqueue(&new.id, &[delete_job()]).await.expect("enqueued");
+            let job = store
+                .claim_jobs(now_ms(), 10, 1000)
+                .await
+                .expect("claimed")
+                .pop()
+                .expect("a job");
+            store.finish_job(&job).await.expect("finished");
+            // Within the window, the address still counts and the job is kept.
+            assert_eq!(store.forget(0, 0).await.expect("forgot"), (0, 0), "{name}");
+            let other = NewRecording {
+                id: RecordingId::from_bytes([8; 16]),
+                phone: "+12015550111".parse().expect("a number"),
+                ..new.clone()
+            };
+            assert!(matches!(
+                store.insert_within_limits(&other, Some("203.0.113.7"), 0, 1).await,
+                Err(InsertError::Limited(Limit::Address))
+            ));
+            // Past it, the address is dropped (and no longer counts), and the finished job purged.
+            let later = now_ms() + 1000;
+            assert_eq!(store.forget(later, later).await.expect("forgot"), (1, 1), "{name}");
+            store
+                .insert_within_limits(&other, Some("203.0.113.7"), 0, 1)
+                .await
+                .unwrap_or_else(|e| panic!("{name}: the address was forgotten: {e}"));
         }
     }
 

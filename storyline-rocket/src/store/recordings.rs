@@ -124,7 +124,7 @@ pub(crate) enum Saved {
 }
 
 /// The window the hourly limits count over.
-const LIMIT_WINDOW_MS: i64 = 60 * 60 * 1000;
+pub(crate) const LIMIT_WINDOW_MS: i64 = 60 * 60 * 1000;
 
 /// The advisory locks (PostgreSQL) under which a new recording is counted against the limits and inserted: one for
 /// its number and one for its client address, taken by every instance in the same order, so two requests on two

@@ -218,6 +218,27 @@ impl Store {
         Ok(())
     }
 
+    /// Forgets what is no longer needed: client addresses older than the limit windows (`addresses_before`, ms since
+    /// the Unix epoch) and finished jobs older than `jobs_before`. Safe on any number of instances at once. Returns
+    /// (addresses dropped, jobs purged).
+    pub(crate) async fn forget(&self, addresses_before: i64, jobs_before: i64) -> Result<(u64, u64), StoreError> {
+        on_db!(self, |pool, pg| {
+            let addresses = sqlx::query(
+                "UPDATE storyline_recordings SET address = NULL WHERE address IS NOT NULL AND created_at < $1",
+            )
+            .bind(addresses_before)
+            .execute(pool)
+            .await?
+            .rows_affected();
+            let jobs = sqlx::query("DELETE FROM storyline_jobs WHERE done = 1 AND run_at < $1")
+                .bind(jobs_before)
+                .execute(pool)
+                .await?
+                .rows_affected();
+            Ok((addresses, jobs))
+        })
+    }
+
     /// Reserves the next moment at which a call may be placed, `interval_ms` after the one before, for every
     /// instance on this database: unless it is more than `at_most_ms` away (then nothing is reserved). An idle pacer
     /// saves up no turns. Returns the moment, in milliseconds since the Unix epoch.

@@ -82,13 +82,20 @@ async fn calls_asked_for_at_once_are_placed_no_faster_than_the_calls_per_second(
     }
     assert_eq!(answered_first, 3, "the calls beyond the form's wait were queued");
 
-    // Each recording now knows its call.
+    // Each recording learns its call (a queued one just after Twilio answered the request that placed it).
     for (_, location, _) in &answered {
         let id = location.trim_start_matches("/recording/");
-        let row = storyline_testkit::fake_twilio::stored(&client, id)
-            .await
-            .expect("the recording exists");
-        assert!(row.call_sid.is_some(), "{id} has its call");
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            let row = storyline_testkit::fake_twilio::stored(&client, id)
+                .await
+                .expect("the recording exists");
+            if row.call_sid.is_some() {
+                break;
+            }
+            assert!(Instant::now() < deadline, "{id} has its call");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
 }
 

@@ -1,6 +1,6 @@
-//! The backends as an operator meets them: a misconfigured database or audio store stops the server binary at start-up
-//! with one line naming the setting (never a silent fallback to SQLite or local files), and the load balancer's health
-//! checks say whether an instance can serve stories.
+//! Start-up as an operator meets it: a misconfigured database or audio store, partial Twilio credentials or a plain-HTTP
+//! public URL on a live site stop the server binary with one line naming the setting (never a silent fallback to
+//! SQLite, local files or the sandbox), and the load balancer's health checks say whether an instance can serve stories.
 
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -154,4 +154,86 @@ async fn health_checks_say_whether_an_instance_can_serve_stories() {
         })
         .await;
     }
+}
+
+#[test]
+fn partial_twilio_settings_stop_start_up_instead_of_running_the_sandbox() {
+    let full = [
+        ("TWILIO_ACCOUNT_SID", "AC0123456789abcdef0123456789abcdef"),
+        ("TWILIO_AUTH_TOKEN", "0123456789abcdef0123456789abcdef"),
+        ("TWILIO_FROM_NUMBER", "+12015550199"),
+        ("STORYLINE_PUBLIC_URL", "https://stories.example.com"),
+    ];
+    let without = |name: &str| vars(&full.iter().copied().filter(|(k, _)| *k != name).collect::<Vec<_>>());
+    for missing in [
+        "TWILIO_ACCOUNT_SID",
+        "TWILIO_AUTH_TOKEN",
+        "TWILIO_FROM_NUMBER",
+        "STORYLINE_PUBLIC_URL",
+    ] {
+        assert_refused(&without(missing), missing, "0123456789abcdef0123456789abcdef");
+    }
+    // An API key without its secret (or the other way round).
+    let mut key_only = vars(&full);
+    key_only.push(("TWILIO_API_KEY".into(), "SK0123456789abcdef0123456789abcdef".into()));
+    assert_refused(&key_only, "TWILIO_API_SECRET", "\0");
+    // A token alone, as a half-finished deployment has it.
+    assert_refused(
+        &vars(&[("TWILIO_AUTH_TOKEN", "0123456789abcdef0123456789abcdef")]),
+        "TWILIO_ACCOUNT_SID",
+        "\0",
+    );
+}
+
+#[test]
+fn live_mode_refuses_a_plain_http_public_url_unless_loopback_or_allowed() {
+    let live = |public: &str| {
+        vars(&[
+            ("TWILIO_ACCOUNT_SID", "AC0123456789abcdef0123456789abcdef"),
+            ("TWILIO_AUTH_TOKEN", "0123456789abcdef0123456789abcdef"),
+            ("TWILIO_FROM_NUMBER", "+12015550199"),
+            // Nothing is ever called: the server stops or listens before any call.
+            ("TWILIO_API_BASE_URL", "http://127.0.0.1:1"),
+            ("STORYLINE_PUBLIC_URL", public),
+        ])
+    };
+    assert_refused(&live("http://stories.example.com"), "STORYLINE_PUBLIC_URL", "\0");
+    for allowed in ["http://127.0.0.1:8000", "http://localhost:8000", "http://[::1]:8000"] {
+        assert_starts(&live(allowed));
+    }
+    let mut allowed = live("http://stories.example.com");
+    allowed.push(("STORYLINE_ALLOW_HTTP".into(), "true".into()));
+    assert_starts(&allowed);
+}
+
+/// Asserts the binary starts (it is then stopped).
+fn assert_starts(env: &[(String, String)]) {
+    let dir = tempfile::tempdir().expect("a data directory");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_storyline-rocket"))
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("ROCKET_ADDRESS", "127.0.0.1")
+        .env("ROCKET_PORT", "0")
+        .env("STORYLINE_DATA_DIR", dir.path())
+        .envs(env.iter().cloned())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the server binary runs");
+    let mut out = std::io::BufReader::new(child.stdout.take().expect("its output"));
+    let mut printed = String::new();
+    let mut line = String::new();
+    while std::io::BufRead::read_line(&mut out, &mut line).unwrap_or(0) > 0 {
+        printed.push_str(&line);
+        if line.contains("Storyline is running") {
+            break;
+        }
+        line.clear();
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(
+        printed.contains("Storyline is running"),
+        "it starts with {env:?}: {printed}"
+    );
 }
