@@ -792,7 +792,9 @@ mod tests {
             tokio::time::sleep(Duration::from_millis(150)).await;
             let a = store.take_turn(50, 1000).await.expect("a turn").expect("a turn");
             let b = store.take_turn(50, 1000).await.expect("a turn").expect("a turn");
-            assert_eq!(b - a, 50, "{name}: no burst from the idle time");
+            // However long the pacer was idle, two calls asked for at once are still an interval apart (more, if
+            // the second was asked for later than that).
+            assert!(b - a >= 50, "{name}: no burst from the idle time: {} ms apart", b - a);
         }
     }
 
