@@ -90,8 +90,9 @@ impl Inner {
                 .client
                 .request(parts.method.clone(), format!("http://127.0.0.1:{port}{path}"))
                 .body(body.clone());
+            // The `Host` the client sent goes on, as a real balancer passes it: it is the public URL's.
             for (name, value) in &parts.headers {
-                if name != hyper::header::HOST && name != hyper::header::CONTENT_LENGTH {
+                if name != hyper::header::CONTENT_LENGTH {
                     out = out.header(name, value);
                 }
             }

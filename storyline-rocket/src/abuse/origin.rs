@@ -1,12 +1,15 @@
 //! Cross-site form posts refused: the form places phone calls, so another site must not be able to submit it from a
 //! visitor's browser.
 //!
-//! Browsers say where a form post comes from: `Sec-Fetch-Site` (current browsers), `Origin` (nearly all), `Referer`
-//! (older ones). A post is same-origin when `Sec-Fetch-Site` says so, or when its origin is the configured public URL's
-//! or names the host the request was sent to. A request that carries none of these headers is not a browser's
-//! cross-site post (curl, scripts, very old browsers) and is allowed: the rate limits still apply to it.
+//! First, the request must have been sent to the public URL's host (its `Host` header): a page of another site whose
+//! name was made to point at this server (DNS rebinding) is "same-origin" to the browser, but names its own host.
+//! Then, browsers say where a form post comes from: `Sec-Fetch-Site` (current browsers), `Origin` (nearly all),
+//! `Referer` (older ones). A post is same-origin when `Sec-Fetch-Site` says so, or when its origin is the public
+//! URL's. A request that carries none of these headers is not a browser's cross-site post (curl, scripts, very old
+//! browsers) and is allowed: the rate limits still apply to it. On a loopback public URL every loopback name
+//! (`localhost`, `127.0.0.1`, `[::1]`) is the same host, so a newcomer who opens http://localhost:8000 is not refused.
 
-use url::Url;
+use url::{Host, Url};
 
 /// A browser posted the form from another site.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -20,10 +23,23 @@ pub(crate) fn check(
     sec_fetch_site: Option<&str>,
     origin: Option<&str>,
     referer: Option<&str>,
-    public_url: Option<&str>,
+    public_url: &str,
     host: Option<(&str, Option<u16>)>,
 ) -> Result<(), CrossSite> {
     let refuse = |reason| Err(CrossSite { reason });
+    let Ok(public) = Url::parse(public_url) else {
+        return refuse("the public URL is unreadable");
+    };
+    if let Some((domain, port)) = host {
+        let sent_to = Url::parse(&format!(
+            "{}://{domain}{}",
+            public.scheme(),
+            port.map(|p| format!(":{p}")).unwrap_or_default()
+        ));
+        if !sent_to.is_ok_and(|u| same_host_and_port(&u, &public)) {
+            return refuse("the request was sent to another host name");
+        }
+    }
     match sec_fetch_site.map(str::trim) {
         // Set by the browser itself (page scripts cannot), so it is believed over an `Origin: null` that a strict
         // referrer policy produces on the site's own posts.
@@ -46,10 +62,7 @@ pub(crate) fn check(
             "Referer is unreadable"
         });
     };
-    let same_as_public = public_url
-        .and_then(|p| Url::parse(p).ok())
-        .is_some_and(|p| p.origin() == claimed.origin());
-    if same_as_public || names_host(&claimed, host) {
+    if claimed.scheme() == public.scheme() && same_host_and_port(&claimed, &public) {
         Ok(())
     } else {
         refuse(if header == "Origin" {
@@ -60,28 +73,26 @@ pub(crate) fn check(
     }
 }
 
-/// Whether a URL's host and port are those of the `Host` header. The scheme is not compared: behind a proxy that
-/// ends TLS the browser's `https` page posts to a server that sees plain HTTP.
-fn names_host(claimed: &Url, host: Option<(&str, Option<u16>)>) -> bool {
-    let (Some((domain, port)), Some(claimed_host)) = (host, claimed.host_str()) else {
-        return false;
+/// Whether two URLs name the same host and port, every loopback name counting as one.
+fn same_host_and_port(a: &Url, b: &Url) -> bool {
+    let loopback = |h: Option<Host<&str>>| match h {
+        Some(Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
     };
-    if !claimed_host.eq_ignore_ascii_case(domain.trim_start_matches('[').trim_end_matches(']'))
-        && !claimed_host.eq_ignore_ascii_case(domain)
-    {
-        return false;
-    }
-    match port {
-        Some(port) => claimed.port_or_known_default() == Some(port),
-        None => claimed.port().is_none(),
-    }
+    let same_host = match (a.host_str(), b.host_str()) {
+        (Some(x), Some(y)) => x.eq_ignore_ascii_case(y) || (loopback(a.host()) && loopback(b.host())),
+        _ => false,
+    };
+    same_host && a.port_or_known_default() == b.port_or_known_default()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    const PUBLIC: Option<&str> = Some("https://stories.example.org");
+    const PUBLIC: &str = "https://stories.example.org";
     const HOST: Option<(&str, Option<u16>)> = Some(("stories.example.org", None));
 
     fn origin(o: &str) -> Result<(), CrossSite> {
@@ -89,23 +100,65 @@ mod tests {
     }
 
     #[test]
-    fn allows_the_public_origin_and_the_host_it_was_sent_to() {
+    fn allows_the_public_origin() {
         assert_eq!(origin("https://stories.example.org"), Ok(()));
         assert_eq!(origin("https://stories.example.org:443"), Ok(()));
-        // A proxy ends TLS: the server sees http, the browser says https.
-        assert_eq!(
+        assert_eq!(origin("https://STORIES.example.org"), Ok(()));
+    }
+
+    #[test]
+    fn every_loopback_name_is_the_same_host_on_a_loopback_public_url() {
+        let public = "http://127.0.0.1:8000";
+        for (host, origin) in [
+            ("localhost", "http://localhost:8000"),
+            ("127.0.0.1", "http://127.0.0.1:8000"),
+            ("[::1]", "http://[::1]:8000"),
+        ] {
+            assert_eq!(
+                check(None, Some(origin), None, public, Some((host, Some(8000)))),
+                Ok(()),
+                "{host}"
+            );
+        }
+        assert!(
             check(
                 None,
-                Some("https://127.0.0.1:8000"),
+                Some("http://localhost:9999"),
                 None,
-                None,
-                Some(("127.0.0.1", Some(8000)))
-            ),
-            Ok(())
+                public,
+                Some(("localhost", Some(8000)))
+            )
+            .is_err()
         );
-        assert_eq!(
-            check(None, Some("http://[::1]:8000"), None, None, Some(("[::1]", Some(8000)))),
-            Ok(())
+        assert!(check(None, None, None, public, Some(("localhost", Some(9999)))).is_err());
+    }
+
+    #[test]
+    fn refuses_a_request_sent_to_another_host_name_even_same_origin() {
+        // DNS rebinding: evil.example now points here, and to the browser its own page is same-origin.
+        for sec in [Some("same-origin"), None] {
+            assert!(
+                check(
+                    sec,
+                    Some("https://evil.example"),
+                    None,
+                    PUBLIC,
+                    Some(("evil.example", None))
+                )
+                .is_err()
+            );
+            assert!(check(sec, None, None, PUBLIC, Some(("evil.example", None))).is_err());
+        }
+        let public = "http://127.0.0.1:8000";
+        assert!(
+            check(
+                Some("same-origin"),
+                None,
+                None,
+                public,
+                Some(("rebound.example", Some(8000)))
+            )
+            .is_err()
         );
     }
 
@@ -114,18 +167,9 @@ mod tests {
         assert!(origin("https://evil.example").is_err());
         assert!(origin("https://stories.example.org.evil.example").is_err());
         assert!(origin("https://stories.example.org:8443").is_err());
+        assert!(origin("http://stories.example.org").is_err());
         assert!(origin("null").is_err());
         assert!(origin("").is_err());
-        assert!(
-            check(
-                None,
-                Some("http://127.0.0.1:9999"),
-                None,
-                None,
-                Some(("127.0.0.1", Some(8000)))
-            )
-            .is_err()
-        );
     }
 
     #[test]
@@ -167,5 +211,6 @@ mod tests {
     #[test]
     fn allows_requests_that_name_no_origin() {
         assert_eq!(check(None, None, None, PUBLIC, HOST), Ok(()));
+        assert_eq!(check(None, None, None, PUBLIC, None), Ok(()));
     }
 }

@@ -51,9 +51,21 @@ impl<'r> FromRequest<'r> for SameOrigin {
     type Error = CrossSite;
 
     async fn from_request(req: &'r Request<'_>) -> request::Outcome<Self, CrossSite> {
-        let public_url = req.rocket().state::<App>().map(|app| app.public_url());
+        let Some(app) = req.rocket().state::<App>() else {
+            return request::Outcome::Forward(Status::InternalServerError);
+        };
+        let public_url = app.public_url();
         let headers = req.headers();
-        let host = req.host().map(|h| (h.domain().as_str().to_owned(), h.port()));
+        let host = req.host().map(|h| {
+            let domain = h.domain().as_str();
+            // An IPv6 address, as a URL's host, is written in brackets.
+            let domain = if domain.contains(':') && !domain.starts_with('[') {
+                format!("[{domain}]")
+            } else {
+                domain.to_owned()
+            };
+            (domain, h.port())
+        });
         match abuse::check_origin(
             headers.get_one("Sec-Fetch-Site"),
             headers.get_one("Origin"),

@@ -70,24 +70,31 @@ async fn the_sites_own_posts_scripts_and_old_browsers_still_work() {
     }
     assert_eq!(fake.placed().len(), 5);
 
-    // Reached under another name (a LAN address, a proxy's name): the host the request was sent to is its own.
+    // Reached under another loopback name, the server is the same site: a newcomer may open http://localhost:PORT.
+    let public = url::Url::parse(&public_url(&client)).expect("the public URL");
+    let port = public.port().expect("a port");
+    for (n, name) in ["localhost", "[::1]"].iter().enumerate() {
+        let mut req = client
+            .post("/")
+            .header(ContentType::Form)
+            .header(Header::new("Origin", format!("http://{name}:{port}")))
+            .body(format!("tel=201-555-014{}", n + 6));
+        req.inner_mut()
+            .set_host(Host::parse_owned(format!("{name}:{port}")).expect("a host"));
+        assert_eq!(req.dispatch().await.status(), Status::SeeOther, "{name}");
+    }
+    // Reached under a name that is not the public URL's (DNS rebinding: another site's name made to point here), the
+    // form is refused, though the browser calls its post same-origin.
     let mut req = client
         .post("/")
         .header(ContentType::Form)
-        .header(Header::new("Origin", "http://storyline.local:8080"))
-        .body("tel=201-555-0149");
-    req.inner_mut()
-        .set_host(Host::parse("storyline.local:8080").expect("a host"));
-    assert_eq!(req.dispatch().await.status(), Status::SeeOther);
-    // Another host is not.
-    let mut req = client
-        .post("/")
-        .header(ContentType::Form)
-        .header(Header::new("Origin", "http://storyline.local:8081"))
+        .header(Header::new("Sec-Fetch-Site", "same-origin"))
+        .header(Header::new("Origin", format!("http://rebound.example:{port}")))
         .body("tel=201-555-0148");
     req.inner_mut()
-        .set_host(Host::parse("storyline.local:8080").expect("a host"));
+        .set_host(Host::parse_owned(format!("rebound.example:{port}")).expect("a host"));
     assert_eq!(req.dispatch().await.status(), Status::Forbidden);
+    assert_eq!(fake.placed().len(), 7, "nothing placed for the rebound post");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
