@@ -218,17 +218,8 @@ async fn wait_until(at_ms: i64) {
 /// left to its callbacks, or to the reconciler.
 pub(crate) async fn place_queued(app: &App, job: &DueJob, at: i64) {
     let id = &job.recording_id;
-    let waiting = |r: &StoredRecording| r.recording.status() == Status::Calling && r.call_sid.is_none();
-    match app.store.get(id).await {
-        Ok(Some(r)) if waiting(&r) => {}
-        Ok(_) => {
-            tracing::warn!("a queued call was not placed: its recording ended while it waited");
-            return;
-        }
-        Err(e) => {
-            tracing::error!("a queued call could not be read: {e}");
-            return;
-        }
+    if still_waiting(app, id).await.is_none() {
+        return;
     }
     // Its turn passed while no instance held it (the one that did died): another call may have this moment now, so
     // it takes the next free turn instead, however far.
@@ -246,16 +237,8 @@ pub(crate) async fn place_queued(app: &App, job: &DueJob, at: i64) {
     };
     wait_until(at).await;
     // Read again: it may have ended while it waited for its turn.
-    let recording = match app.store.get(id).await {
-        Ok(Some(r)) if waiting(&r) => r,
-        Ok(_) => {
-            tracing::warn!("a queued call was not placed: its recording ended while it waited");
-            return;
-        }
-        Err(e) => {
-            tracing::error!("a queued call could not be read: {e}");
-            return;
-        }
+    let Some(recording) = still_waiting(app, id).await else {
+        return;
     };
     match app.store.first_attempt(job).await {
         Ok(true) => {}
@@ -277,6 +260,22 @@ pub(crate) async fn place_queued(app: &App, job: &DueJob, at: i64) {
     };
     if let Err(e) = apply(app, id, event).await {
         tracing::error!("saving a queued call's placement failed: {e}");
+    }
+}
+
+/// The recording of a queued call, if it still waits for its call (not ended meanwhile, by the reconciler or a
+/// refusal); otherwise says why it will not be placed.
+async fn still_waiting(app: &App, id: &RecordingId) -> Option<StoredRecording> {
+    match app.store.get(id).await {
+        Ok(Some(r)) if r.recording.status() == Status::Calling && r.call_sid.is_none() => Some(r),
+        Ok(_) => {
+            tracing::warn!("a queued call was not placed: its recording ended while it waited");
+            None
+        }
+        Err(e) => {
+            tracing::error!("a queued call could not be read: {e}");
+            None
+        }
     }
 }
 

@@ -8,16 +8,23 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use storyline_testkit::{Backend, Config, Server, within};
 
-/// Runs the server binary with `env` and returns its exit status and everything it printed.
-fn start_binary(env: &[(String, String)]) -> (Option<i32>, String) {
-    let dir = tempfile::tempdir().expect("a data directory");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_storyline-rocket"))
+/// The server binary on a free port and `data_dir`, with nothing from this environment but `PATH`, and `env`.
+fn binary(data_dir: &std::path::Path, env: &[(String, String)]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_storyline-rocket"));
+    command
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("ROCKET_ADDRESS", "127.0.0.1")
         .env("ROCKET_PORT", "0")
-        .env("STORYLINE_DATA_DIR", dir.path())
-        .envs(env.iter().cloned())
+        .env("STORYLINE_DATA_DIR", data_dir)
+        .envs(env.iter().cloned());
+    command
+}
+
+/// Runs the server binary with `env` and returns its exit status and everything it printed.
+fn start_binary(env: &[(String, String)]) -> (Option<i32>, String) {
+    let dir = tempfile::tempdir().expect("a data directory");
+    let mut child = binary(dir.path(), env)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -209,13 +216,7 @@ fn live_mode_refuses_a_plain_http_public_url_unless_loopback_or_allowed() {
 /// Asserts the binary starts (it is then stopped).
 fn assert_starts(env: &[(String, String)]) {
     let dir = tempfile::tempdir().expect("a data directory");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_storyline-rocket"))
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("ROCKET_ADDRESS", "127.0.0.1")
-        .env("ROCKET_PORT", "0")
-        .env("STORYLINE_DATA_DIR", dir.path())
-        .envs(env.iter().cloned())
+    let mut child = binary(dir.path(), env)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
