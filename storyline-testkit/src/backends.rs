@@ -106,6 +106,18 @@ fn unique() -> String {
     format!("{}_{}_{nanos}", std::process::id(), N.fetch_add(1, Ordering::Relaxed))
 }
 
+/// How a server reaches the test's S3 server: (object_store option, environment variable, value).
+fn s3_options() -> [(&'static str, &'static str, String); 5] {
+    let endpoint = s3_server().map(|s| s.endpoint.clone()).unwrap_or_default();
+    [
+        ("aws_endpoint", "AWS_ENDPOINT_URL", endpoint),
+        ("aws_allow_http", "AWS_ALLOW_HTTP", "true".into()),
+        ("aws_access_key_id", "AWS_ACCESS_KEY_ID", ACCESS_KEY.into()),
+        ("aws_secret_access_key", "AWS_SECRET_ACCESS_KEY", SECRET_KEY.into()),
+        ("aws_region", "AWS_REGION", REGION.into()),
+    ]
+}
+
 impl Backend {
     /// A fresh shared backend, or why there is none here.
     pub async fn shared() -> Result<Backend, String> {
@@ -161,15 +173,8 @@ impl Backend {
         else {
             return Vec::new();
         };
-        let endpoint = s3_server().map(|s| s.endpoint.clone()).unwrap_or_default();
         let mut options = Dict::new();
-        for (key, value) in [
-            ("aws_endpoint", endpoint.as_str()),
-            ("aws_allow_http", "true"),
-            ("aws_access_key_id", ACCESS_KEY),
-            ("aws_secret_access_key", SECRET_KEY),
-            ("aws_region", REGION),
-        ] {
+        for (key, _, value) in s3_options() {
             options.insert(key.into(), Value::from(value));
         }
         vec![
@@ -188,18 +193,11 @@ impl Backend {
         else {
             return Vec::new();
         };
-        let endpoint = s3_server().map(|s| s.endpoint.clone()).unwrap_or_default();
-        [
-            ("STORYLINE_DATABASE_URL", database_url.as_str()),
-            ("STORYLINE_AUDIO_STORE", audio_store.as_str()),
-            ("AWS_ENDPOINT_URL", endpoint.as_str()),
-            ("AWS_ALLOW_HTTP", "true"),
-            ("AWS_ACCESS_KEY_ID", ACCESS_KEY),
-            ("AWS_SECRET_ACCESS_KEY", SECRET_KEY),
-            ("AWS_REGION", REGION),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        .collect()
+        let mut env = vec![
+            ("STORYLINE_DATABASE_URL".to_owned(), database_url.clone()),
+            ("STORYLINE_AUDIO_STORE".to_owned(), audio_store.clone()),
+        ];
+        env.extend(s3_options().into_iter().map(|(_, var, value)| (var.to_owned(), value)));
+        env
     }
 }

@@ -881,42 +881,31 @@ mod tests {
             let mark = "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
                         VALUES (20240101, 'host', TRUE, '', 0)";
             let count = |table: &str| format!("SELECT COUNT(*) FROM {table}");
-            let (hosts, ours): (i64, i64) = match &pool {
-                HostPool::Sqlite(p) => {
-                    sqlx::query(host).execute(p).await.expect("the host's migrations table");
-                    sqlx::query(mark).execute(p).await.expect("a host migration");
-                    Store::with_host_pool(store_pool.clone())
-                        .await
-                        .expect("storyline's migrations run beside the host's");
-                    (
-                        sqlx::query_scalar(sqlx::AssertSqlSafe(count("_sqlx_migrations")))
-                            .fetch_one(p)
-                            .await
-                            .expect("count"),
-                        sqlx::query_scalar(sqlx::AssertSqlSafe(count("storyline_migrations")))
-                            .fetch_one(p)
-                            .await
-                            .expect("count"),
-                    )
-                }
-                HostPool::Postgres(p) => {
-                    sqlx::query(host).execute(p).await.expect("the host's migrations table");
-                    sqlx::query(mark).execute(p).await.expect("a host migration");
-                    Store::with_host_pool(store_pool.clone())
-                        .await
-                        .expect("storyline's migrations run beside the host's");
-                    (
-                        sqlx::query_scalar(sqlx::AssertSqlSafe(count("_sqlx_migrations")))
-                            .fetch_one(p)
-                            .await
-                            .expect("count"),
-                        sqlx::query_scalar(sqlx::AssertSqlSafe(count("storyline_migrations")))
-                            .fetch_one(p)
-                            .await
-                            .expect("count"),
-                    )
-                }
+            // The host's tables, made through its own pool, with the same statements on either database.
+            let raw = Store {
+                db: match &pool {
+                    HostPool::Sqlite(p) => Db::Sqlite(p.clone()),
+                    HostPool::Postgres(p) => Db::Postgres(p.clone()),
+                },
+                instance: "host".into(),
             };
+            let (hosts, ours): (i64, i64) = on_db!(raw, |p, pg| {
+                sqlx::query(host).execute(p).await.expect("the host's migrations table");
+                sqlx::query(mark).execute(p).await.expect("a host migration");
+                Store::with_host_pool(store_pool.clone())
+                    .await
+                    .expect("storyline's migrations run beside the host's");
+                (
+                    sqlx::query_scalar(sqlx::AssertSqlSafe(count("_sqlx_migrations")))
+                        .fetch_one(p)
+                        .await
+                        .expect("count"),
+                    sqlx::query_scalar(sqlx::AssertSqlSafe(count("storyline_migrations")))
+                        .fetch_one(p)
+                        .await
+                        .expect("count"),
+                )
+            });
             assert_eq!(hosts, 1, "the host's record of migrations is untouched");
             assert!(ours >= 1);
             let store = Store::with_host_pool(store_pool)
