@@ -80,6 +80,8 @@ pub(crate) struct Inner {
     pub links: Links,
     pub events: Option<EventsTarget>,
     public_url: OnceLock<String>,
+    /// How much faster than real time background timings run ([`time_scale`]).
+    time_scale: f64,
     pub shutdown: OnceLock<rocket::Shutdown>,
 }
 
@@ -139,12 +141,7 @@ impl App {
             let public = settings.public_url.as_deref().unwrap_or_default();
             let parsed = url::Url::parse(public)
                 .map_err(|e| StartError::Settings(format!("STORYLINE_PUBLIC_URL is not a URL: {e}")))?;
-            let loopback = match parsed.host() {
-                Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-                Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-                Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-                None => false,
-            };
+            let loopback = is_loopback(&parsed);
             match parsed.scheme() {
                 "https" => {}
                 "http" if loopback || settings.allow_http => {}
@@ -156,6 +153,7 @@ impl App {
                 }
             }
         }
+        let time_scale = time_scale(&settings)?;
         let (sandbox, base_url, account_sid, token, from_number) = if settings.has_twilio_credentials() {
             let sid: AccountSid = settings
                 .twilio_account_sid
@@ -237,6 +235,7 @@ impl App {
             links,
             events,
             public_url,
+            time_scale,
             shutdown: OnceLock::new(),
         })))
     }
@@ -270,6 +269,51 @@ impl App {
     }
 }
 
+/// Whether a URL's host is this machine.
+fn is_loopback(url: &url::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+/// How much faster than real time the server's own background timings run (reconciliation, copy retries, leases):
+/// with the embedded sandbox, as fast as its calls (`STORYLINE_SANDBOX_SPEED`); in live mode, real time, unless a test
+/// against a local Twilio stand-in (a `TWILIO_API_BASE_URL` on this machine) asks otherwise with
+/// `STORYLINE_TEST_TIME_SCALE`. Against any other Twilio that setting stops start-up: a production server whose
+/// retries and reconciliation ran twenty times too fast would hammer Twilio and give up on calls too soon.
+fn time_scale(settings: &Settings) -> Result<f64, StartError> {
+    let sandbox = !settings.names_twilio();
+    let scale = match settings.test_time_scale {
+        None if sandbox => settings.sandbox_speed,
+        None => {
+            if settings.sandbox_speed != 1.0 {
+                tracing::warn!("STORYLINE_SANDBOX_SPEED is ignored in live mode: it sets the embedded sandbox's speed");
+            }
+            1.0
+        }
+        Some(scale) => {
+            let local = url::Url::parse(&settings.twilio_api_base_url).is_ok_and(|u| is_loopback(&u));
+            if !sandbox && !local {
+                return Err(StartError::Settings(format!(
+                    "STORYLINE_TEST_TIME_SCALE is for tests against a local Twilio stand-in; it is refused with \
+                     Twilio at {}",
+                    settings.twilio_api_base_url
+                )));
+            }
+            scale
+        }
+    };
+    if !scale.is_finite() || scale <= 0.0 {
+        return Err(StartError::Settings(format!(
+            "STORYLINE_SANDBOX_SPEED and STORYLINE_TEST_TIME_SCALE must be positive numbers, not {scale}"
+        )));
+    }
+    Ok(scale.max(1.0))
+}
+
 impl Inner {
     /// The base URL Twilio (and the host service) reach this server at, without a trailing slash or the mount path.
     pub(crate) fn public_url(&self) -> &str {
@@ -289,10 +333,52 @@ impl Inner {
         self.url(&self.links.webhook(id.as_str(), hook))
     }
 
-    /// Background delays the state machine asks for, in real time. `STORYLINE_SANDBOX_SPEED` compresses them as it
-    /// compresses the sandbox's calls (tests run an external sandbox faster than real time); it is 1 in production.
+    /// Background delays the state machine asks for, in real time: compressed only with the sandbox's calls, or by a
+    /// test against a local Twilio stand-in ([`time_scale`]); always real time with Twilio.
     pub(crate) fn delay(&self, secs: u64) -> Duration {
-        let speed = self.settings.sandbox_speed.max(1.0);
-        Duration::from_secs_f64(secs as f64 / speed)
+        Duration::from_secs_f64(secs as f64 / self.time_scale)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn live(base: &str) -> Settings {
+        Settings {
+            twilio_account_sid: Some("AC0123456789abcdef0123456789abcdef".into()),
+            twilio_auth_token: Some("0123456789abcdef0123456789abcdef".into()),
+            twilio_api_base_url: base.into(),
+            ..Settings::default()
+        }
+    }
+
+    #[test]
+    fn the_sandbox_speed_sets_background_timings_only_with_the_embedded_sandbox() {
+        let sandbox = Settings {
+            sandbox_speed: 20.0,
+            ..Settings::default()
+        };
+        assert_eq!(time_scale(&sandbox).expect("a scale"), 20.0);
+        let twilio = Settings {
+            sandbox_speed: 20.0,
+            ..live("https://api.twilio.com")
+        };
+        assert_eq!(time_scale(&twilio).expect("a scale"), 1.0, "real time with Twilio");
+    }
+
+    #[test]
+    fn only_a_local_twilio_stand_in_allows_the_test_time_scale() {
+        let local = Settings {
+            test_time_scale: Some(20.0),
+            ..live("http://127.0.0.1:4010")
+        };
+        assert_eq!(time_scale(&local).expect("a scale"), 20.0);
+        let twilio = Settings {
+            test_time_scale: Some(20.0),
+            ..live("https://api.twilio.com")
+        };
+        let refused = time_scale(&twilio).expect_err("refused").to_string();
+        assert!(refused.contains("STORYLINE_TEST_TIME_SCALE"), "{refused}");
     }
 }

@@ -58,13 +58,34 @@ pub struct Settings {
     pub keep_twilio_copy: bool,
     /// `STORYLINE_RING_SECONDS`: how long the phone rings before the call counts as unanswered.
     pub ring_seconds: u32,
-    /// `STORYLINE_SANDBOX_SPEED`: how much faster than real time the sandbox runs calls.
+    /// `STORYLINE_SANDBOX_SPEED`: how much faster than real time the embedded sandbox runs calls (and, with it, the
+    /// server's background timings). Ignored in live mode.
     pub sandbox_speed: f64,
+    /// `STORYLINE_TEST_TIME_SCALE`: for tests only, how much faster than real time the server's background timings
+    /// run against a local Twilio stand-in (a `TWILIO_API_BASE_URL` on this machine). Refused with any other Twilio.
+    pub test_time_scale: Option<f64>,
     /// `STORYLINE_SANDBOX_FAULTS`: faults the embedded sandbox injects, e.g. `drop=0.1,duplicate=0.2` (see `sandbox::faults`).
     pub sandbox_faults: Option<String>,
     /// `STORYLINE_CALLS_PER_NUMBER_PER_HOUR` (default 5): calls placed to one number in any hour, retries included;
     /// beyond it the form answers 429. 0 turns the limit off.
     pub calls_per_number_per_hour: u32,
+    /// `STORYLINE_CALLS_PER_NUMBER_PER_DAY` (default 10): calls placed to one number in any 24 hours. 0 turns the
+    /// limit off.
+    pub calls_per_number_per_day: u32,
+    /// `STORYLINE_UNANSWERED_IN_A_ROW` (default 2): after this many calls in a row to one number went unanswered (no
+    /// answer, busy, an answering machine), the number is not called again for 24 hours. 0 turns it off.
+    pub unanswered_in_a_row: u32,
+    /// `STORYLINE_SERVICE_CALLS_PER_HOUR` (default 500): the whole service's budget of calls placed in any hour,
+    /// over every instance. Beyond it the form shows a "we're very busy" page, the API answers 503, and the log says
+    /// which budget was spent. 0 turns it off.
+    pub service_calls_per_hour: u32,
+    /// `STORYLINE_SERVICE_CALLS_PER_DAY` (default 2000): the same, in any 24 hours.
+    pub service_calls_per_day: u32,
+    /// `STORYLINE_SERVICE_MINUTES_PER_HOUR` (default 5000): the whole service's budget of call minutes in any hour (as
+    /// Twilio bills them, rounded up per call; a call still going on counts for its minutes so far). 0 turns it off.
+    pub service_minutes_per_hour: u32,
+    /// `STORYLINE_SERVICE_MINUTES_PER_DAY` (default 20000): the same, in any 24 hours.
+    pub service_minutes_per_day: u32,
     /// `STORYLINE_CALLS_PER_ADDRESS_PER_HOUR` (default 20): calls one client address may ask for in any hour (an IPv6
     /// address counts by its /56 network). The address is the peer's, unless the peer is a trusted proxy
     /// (`trusted_proxies`). 0 turns the limit off.
@@ -122,9 +143,16 @@ impl Default for Settings {
             keep_twilio_copy: false,
             ring_seconds: 30,
             sandbox_speed: 1.0,
+            test_time_scale: None,
             sandbox_faults: None,
             calls_per_number_per_hour: 5,
             calls_per_address_per_hour: 20,
+            calls_per_number_per_day: 10,
+            unanswered_in_a_row: 2,
+            service_calls_per_hour: 500,
+            service_calls_per_day: 2000,
+            service_minutes_per_hour: 5000,
+            service_minutes_per_day: 20000,
             trusted_proxies: String::new(),
             allowed_countries: "US,CA".into(),
             calls_per_second: 1.0,
@@ -183,6 +211,12 @@ impl Settings {
         } else {
             Ok(Settings::default())
         }
+    }
+
+    /// The longest a call may last (Twilio's `TimeLimit`), in seconds: the longest story, with room for the greeting
+    /// and the goodbye.
+    pub(crate) fn call_time_limit_secs(&self) -> u32 {
+        self.max_story_seconds.saturating_add(600)
     }
 
     /// Whether Twilio credentials are configured; without them the server runs the sandbox.
@@ -277,8 +311,15 @@ impl std::fmt::Debug for Settings {
             .field("default_country", &self.default_country)
             .field("keep_twilio_copy", &self.keep_twilio_copy)
             .field("sandbox_speed", &self.sandbox_speed)
+            .field("test_time_scale", &self.test_time_scale)
             .field("calls_per_number_per_hour", &self.calls_per_number_per_hour)
             .field("calls_per_address_per_hour", &self.calls_per_address_per_hour)
+            .field("calls_per_number_per_day", &self.calls_per_number_per_day)
+            .field("unanswered_in_a_row", &self.unanswered_in_a_row)
+            .field("service_calls_per_hour", &self.service_calls_per_hour)
+            .field("service_calls_per_day", &self.service_calls_per_day)
+            .field("service_minutes_per_hour", &self.service_minutes_per_hour)
+            .field("service_minutes_per_day", &self.service_minutes_per_day)
             .field("trusted_proxies", &self.trusted_proxies)
             .field("allowed_countries", &self.allowed_countries)
             .field("calls_per_second", &self.calls_per_second)

@@ -236,7 +236,13 @@ pub fn figment(data_dir: &Path, port: u16, twilio: Option<&FakeTwilio>) -> Figme
     // The documented defaults, whatever the environment says; tests change them on top.
     figment = figment
         .merge(("storyline.calls_per_number_per_hour", 5))
+        .merge(("storyline.calls_per_number_per_day", 10))
+        .merge(("storyline.unanswered_in_a_row", 2))
         .merge(("storyline.calls_per_address_per_hour", 20))
+        .merge(("storyline.service_calls_per_hour", 500))
+        .merge(("storyline.service_calls_per_day", 2000))
+        .merge(("storyline.service_minutes_per_hour", 5000))
+        .merge(("storyline.service_minutes_per_day", 20000))
         .merge(("storyline.calls_per_second", 1.0))
         .merge(("storyline.allowed_countries", "US,CA"));
     if let Some(fake) = twilio {
@@ -245,6 +251,8 @@ pub fn figment(data_dir: &Path, port: u16, twilio: Option<&FakeTwilio>) -> Figme
             .merge(("storyline.twilio_auth_token", AUTH_TOKEN))
             .merge(("storyline.twilio_from_number", FROM_NUMBER))
             .merge(("storyline.twilio_api_base_url", &fake.base_url))
+            // Background timings as fast as the sandbox's would be: a fake Twilio on loopback allows it.
+            .merge(("storyline.test_time_scale", 20.0))
             .merge(("storyline.public_url", format!("http://127.0.0.1:{port}")));
     }
     figment

@@ -67,17 +67,25 @@ impl Http {
             .unwrap_or_else(|e| panic!("GET {path}: {e}"))
     }
 
-    /// Submits the landing page's form as a person would, and returns the new recording's id.
-    pub async fn start_call(&self, typed: &str) -> String {
-        let res = self
-            .client
-            .post(self.url("/"))
-            // What a browser sends when the landing page's form is submitted.
+    /// Posts one of Storyline's forms as a browser does (with its `Origin`), and returns the answer.
+    pub async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
             .header("Origin", &self.base)
-            .form(&[("tel", typed)])
+            .form(form)
             .send()
             .await
-            .unwrap_or_else(|e| panic!("POST / {typed}: {e}"));
+            .unwrap_or_else(|e| panic!("POST {path}: {e}"))
+    }
+
+    /// Presses "Call me again" on a recording's page, and returns the answer.
+    pub async fn call_again(&self, id: &str) -> reqwest::Response {
+        self.post_form(&format!("/recording/{id}/retry"), &[]).await
+    }
+
+    /// Submits the landing page's form as a person would, and returns the new recording's id.
+    pub async fn start_call(&self, typed: &str) -> String {
+        let res = self.post_form("/", &[("tel", typed)]).await;
         assert_eq!(res.status(), StatusCode::SEE_OTHER, "POST / with {typed}");
         let location = res
             .headers()

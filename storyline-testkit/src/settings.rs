@@ -6,7 +6,36 @@ use std::path::Path;
 use rocket::figment::Figment;
 use storyline_rocket::{FIGMENT_KEY, Settings};
 
-/// Settings for a server under test; merge the test's own on top.
+/// Every limit on placing calls, by its setting: a test of something else places calls as often as it needs.
+pub const LIMITS: [&str; 8] = [
+    "calls_per_number_per_hour",
+    "calls_per_number_per_day",
+    "unanswered_in_a_row",
+    "calls_per_address_per_hour",
+    "service_calls_per_hour",
+    "service_calls_per_day",
+    "service_minutes_per_hour",
+    "service_minutes_per_day",
+];
+
+/// `figment` with every limit on placing calls turned off.
+pub fn without_limits(mut figment: Figment) -> Figment {
+    for key in LIMITS {
+        figment = figment.merge((format!("{FIGMENT_KEY}.{key}"), 0));
+    }
+    figment
+}
+
+/// The same, as environment variables for the server binary.
+pub fn without_limits_env() -> Vec<(String, String)> {
+    LIMITS
+        .iter()
+        .map(|key| (format!("STORYLINE_{}", key.to_uppercase()), "0".to_owned()))
+        .collect()
+}
+
+/// Settings for a server under test, with every limit on placing calls off (the abuse tests set the limits they
+/// test); merge the test's own on top.
 pub fn isolated(data_dir: &Path, port: u16) -> Figment {
     let mut figment = Settings::figment()
         .merge(("address", "127.0.0.1"))
@@ -35,5 +64,5 @@ pub fn isolated(data_dir: &Path, port: u16) -> Figment {
     ] {
         figment = figment.merge((format!("{FIGMENT_KEY}.{key}"), None::<String>));
     }
-    figment
+    without_limits(figment)
 }

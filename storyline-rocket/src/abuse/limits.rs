@@ -1,10 +1,8 @@
-//! How many calls one number receives, and one client asks for, in an hour: counted from the recordings table, so the
-//! limits hold across restarts, and checked in the same statement that inserts the recording, so concurrent requests
-//! cannot slip past them together.
+//! The client a request comes from, as the limits count it. The limits themselves (per number, per address, and the
+//! whole service's budget) are counted from the recordings table, so they hold across restarts and instances, in the
+//! same transaction that inserts the recording ([`crate::store::CallLimits`]).
 
 use std::net::IpAddr;
-
-use crate::store::{InsertError, NewRecording, Store};
 
 /// The client a request comes from, as the limits count it: Rocket's client IP (the `ROCKET_IP_HEADER` header when
 /// present, else the peer address), with an IPv6 address reduced to its /56 network: ISPs commonly give one subscriber
@@ -31,35 +29,6 @@ impl From<IpAddr> for ClientAddress {
                 }
             },
         }
-    }
-}
-
-/// The hourly limits; 0 turns one off.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Limits {
-    /// Calls to one number.
-    pub per_number: u32,
-    /// Calls asked for by one client address.
-    pub per_address: u32,
-}
-
-impl Limits {
-    /// Creates a new recording (with the client's address) unless the number or the address already had its share of
-    /// calls in the last hour. A recording whose call Twilio refused is deleted and so does not count.
-    pub(crate) async fn insert(
-        &self,
-        store: &Store,
-        new: &NewRecording,
-        address: Option<&ClientAddress>,
-    ) -> Result<(), InsertError> {
-        store
-            .insert_within_limits(
-                new,
-                address.map(ClientAddress::as_str),
-                self.per_number,
-                self.per_address,
-            )
-            .await
     }
 }
 

@@ -9,13 +9,15 @@ mod numbers;
 mod origin;
 
 use std::net::IpAddr;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use storyline_core::PhoneNumber;
 use storyline_core::phone::Region;
 
 use crate::config::Settings;
-pub(crate) use limits::{ClientAddress, Limits};
+use crate::store::{CallLimits, Limit};
+pub(crate) use limits::ClientAddress;
 pub(crate) use numbers::NumberRefused;
 pub(crate) use origin::{CrossSite, check as check_origin};
 
@@ -48,14 +50,19 @@ pub(crate) enum GuardConfigError {
 #[derive(Debug)]
 pub(crate) struct Guard {
     allowed: Vec<Region>,
-    /// The hourly limits.
-    pub limits: Limits,
+    /// The limits on calls, per number, per address and for the whole service.
+    pub limits: CallLimits,
     /// The proxies believed about their clients' addresses.
     trusted: Vec<ipnet::IpNet>,
     /// The least time between two calls, in milliseconds: the account's calls per second, rounded so as never to
     /// exceed it.
     pub call_interval_ms: i64,
+    /// When this instance last told the operator that each budget is spent (milliseconds since the epoch).
+    budget_warned: [AtomicI64; 4],
 }
+
+/// How often one instance repeats that a budget is spent, while it stays spent.
+const BUDGET_WARNING_EVERY_MS: i64 = 10 * 60 * 1000;
 
 impl Guard {
     /// Reads the guard's settings.
@@ -92,11 +99,19 @@ impl Guard {
         Ok(Guard {
             allowed,
             trusted,
-            limits: Limits {
-                per_number: settings.calls_per_number_per_hour,
-                per_address: settings.calls_per_address_per_hour,
+            limits: CallLimits {
+                number_per_hour: settings.calls_per_number_per_hour,
+                number_per_day: settings.calls_per_number_per_day,
+                unanswered_in_a_row: settings.unanswered_in_a_row,
+                address_per_hour: settings.calls_per_address_per_hour,
+                service_calls_per_hour: settings.service_calls_per_hour,
+                service_calls_per_day: settings.service_calls_per_day,
+                service_minutes_per_hour: settings.service_minutes_per_hour,
+                service_minutes_per_day: settings.service_minutes_per_day,
+                call_seconds_at_most: settings.call_time_limit_secs(),
             },
             call_interval_ms: (1000.0 / cps).ceil() as i64,
+            budget_warned: Default::default(),
         })
     }
 
@@ -118,6 +133,30 @@ impl Guard {
             .find(|ip| !trusted(ip))
             .unwrap_or(peer)
             .into()
+    }
+
+    /// Notes a call refused over a limit: the whole service's budgets tell the operator (once in a while, not once
+    /// per request), the others are a storyteller's or a client's own.
+    pub(crate) fn refused(&self, limit: Limit) {
+        let Limit::Service(budget) = limit else {
+            tracing::info!(?limit, "refused a call over a limit");
+            return;
+        };
+        let now = crate::store::now_ms();
+        let last = &self.budget_warned[budget as usize];
+        let before = last.load(Ordering::Relaxed);
+        if now - before >= BUDGET_WARNING_EVERY_MS
+            && last
+                .compare_exchange(before, now, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
+        {
+            tracing::warn!(
+                budget = budget.setting(),
+                "the service's call budget is spent: new stories are refused with a \"we're very busy\" page until \
+                 calls fall below {} (raise it, or set it to 0 to turn it off)",
+                budget.setting()
+            );
+        }
     }
 
     /// The countries whose numbers may be called.

@@ -13,6 +13,7 @@ use rocket::{Route, State, get, post, routes};
 use serde::Deserialize;
 use tracing::Instrument as _;
 
+use super::BodyError;
 use super::guards::{ApiAuthError, ApiKey, Id};
 use super::status_of;
 use crate::app::App;
@@ -111,16 +112,23 @@ async fn create(app: &State<App>, auth: Result<ApiKey, ApiAuthError>, key: Idemp
     if let Err(e) = auth {
         return refused(e);
     }
-    let body = match data.open(16.kibibytes()).into_string().await {
-        Ok(s) if s.is_complete() => s.into_inner(),
-        Ok(_) => {
+    let body = match super::read_body(data, 16.kibibytes()).await {
+        Ok(body) => body,
+        Err(BodyError::TooLarge) => {
             return Answer::error(
                 Status::PayloadTooLarge,
                 "too_large",
                 "The request body is larger than 16 KiB.",
             );
         }
-        Err(_) => {
+        Err(e @ BodyError::TooSlow) => {
+            return Answer::error(
+                e.status(),
+                "timeout",
+                "The request body did not arrive within 10 seconds.",
+            );
+        }
+        Err(BodyError::Unreadable) => {
             return Answer::error(
                 Status::BadRequest,
                 "invalid_json",
@@ -128,7 +136,7 @@ async fn create(app: &State<App>, auth: Result<ApiKey, ApiAuthError>, key: Idemp
             );
         }
     };
-    let request: CreateStory = match serde_json::from_str(&body) {
+    let request: CreateStory = match serde_json::from_slice(&body) {
         Ok(r) => r,
         Err(e) => {
             return Answer::error(
@@ -239,6 +247,8 @@ async fn create(app: &State<App>, auth: Result<ApiKey, ApiAuthError>, key: Idemp
             reference,
             prompt,
             idempotency_key: key.as_deref(),
+            // The host service knows the number: no storyteller's browser asked, so every page masks it.
+            owner: None,
         };
         let started = story::start(app, start).await;
         // Only a refusal that placed nothing (a limit reached, the queue full) lets the key go for a retry; every

@@ -97,10 +97,13 @@ impl<'r> FromData<'r> for Signed {
         let Some(app) = req.rocket().state::<App>() else {
             return DataOutcome::Error((Status::InternalServerError, "no app"));
         };
-        let body = match data.open(MAX_WEBHOOK_BODY.bytes()).into_string().await {
-            Ok(s) if s.is_complete() => s.into_inner(),
-            Ok(_) => return DataOutcome::Error((Status::PayloadTooLarge, "body too large")),
-            Err(_) => return DataOutcome::Error((Status::BadRequest, "unreadable body")),
+        let body = match super::read_body(data, MAX_WEBHOOK_BODY.bytes())
+            .await
+            .map(String::from_utf8)
+        {
+            Ok(Ok(body)) => body,
+            Ok(Err(_)) => return DataOutcome::Error((Status::BadRequest, "not UTF-8")),
+            Err(e) => return DataOutcome::Error((e.status(), "body not read")),
         };
         let Ok(pairs) = serde_urlencoded::from_str::<Vec<(String, String)>>(&body) else {
             return DataOutcome::Error((Status::BadRequest, "not a form"));

@@ -5,10 +5,13 @@
 mod api;
 mod assets;
 mod audio;
+mod browser;
 mod guards;
 mod health;
 mod pages;
 mod webhooks;
+
+use std::time::Duration;
 
 use rocket::http::{ContentType, Status};
 use rocket::request::Request;
@@ -19,6 +22,7 @@ use rocket::{Catcher, Response, Route, catch, catchers};
 use crate::app::App;
 use crate::links::Links;
 use crate::pages::words;
+use crate::store::Limit;
 use crate::story::{PlaceError, StartError, StoryError};
 
 /// Every route, relative to the mount path. The robots file only makes sense at the site's root.
@@ -41,6 +45,46 @@ pub(crate) fn catchers() -> Vec<Catcher> {
         too_large,
         bad_request
     ]
+}
+
+/// The longest a client may take to send a request's body, once its headers are in: a client that trickles its body
+/// a byte at a time must not hold a task and a connection for ever. Twilio, a browser and a host service send these
+/// small bodies in milliseconds.
+pub(crate) const BODY_READ_AT_MOST: Duration = Duration::from_secs(10);
+
+/// Why a request's body was not read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum BodyError {
+    /// Larger than the route takes.
+    TooLarge,
+    /// Not all there within [`BODY_READ_AT_MOST`].
+    TooSlow,
+    /// The connection failed while it was read.
+    Unreadable,
+}
+
+impl BodyError {
+    /// The status it is answered with.
+    pub(crate) fn status(self) -> Status {
+        match self {
+            BodyError::TooLarge => Status::PayloadTooLarge,
+            BodyError::TooSlow => Status::RequestTimeout,
+            BodyError::Unreadable => Status::BadRequest,
+        }
+    }
+}
+
+/// Reads a request's whole body, at most `limit` bytes, within [`BODY_READ_AT_MOST`].
+pub(crate) async fn read_body(data: rocket::Data<'_>, limit: rocket::data::ByteUnit) -> Result<Vec<u8>, BodyError> {
+    match tokio::time::timeout(BODY_READ_AT_MOST, data.open(limit).into_bytes()).await {
+        Err(_) => {
+            tracing::info!("a request's body did not arrive in time");
+            Err(BodyError::TooSlow)
+        }
+        Ok(Ok(body)) if body.is_complete() => Ok(body.into_inner()),
+        Ok(Ok(_)) => Err(BodyError::TooLarge),
+        Ok(Err(_)) => Err(BodyError::Unreadable),
+    }
 }
 
 /// The links of the Storyline that is answering.
@@ -82,6 +126,7 @@ pub(crate) fn start_refused(app: &App, e: &StartError) -> (Status, &'static str,
         StartError::Place(err) => {
             let (status, code) = match err {
                 PlaceError::Refused(_) => (Status::UnprocessableEntity, "number_refused"),
+                PlaceError::Limited(Limit::Service(_)) => (Status::ServiceUnavailable, "service_busy"),
                 PlaceError::Limited(_) => (Status::TooManyRequests, "rate_limited"),
                 PlaceError::Unavailable(_) => (Status::ServiceUnavailable, "unavailable"),
                 PlaceError::Internal(why) => {

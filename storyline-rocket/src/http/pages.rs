@@ -2,7 +2,7 @@
 
 use crate::store::AudioFacts;
 use rocket::data::ToByteUnit;
-use rocket::http::{ContentType, Status};
+use rocket::http::{ContentType, CookieJar, Status};
 use rocket::response::Redirect;
 use rocket::response::content::RawHtml;
 use rocket::response::stream::{Event, EventStream};
@@ -13,12 +13,14 @@ use storyline_core::recording::Status as StoryStatus;
 use tracing::Instrument as _;
 
 use super::audio::{AudioFile, RangeHeader};
+use super::browser::{Browser, masked};
 use super::guards::{Id, SameOrigin};
-use super::status_of;
+use super::{BodyError, read_body, status_of};
 use crate::abuse::{ClientAddress, CrossSite};
 use crate::app::App;
 use crate::pages::waveform::Waveform;
 use crate::pages::{self, AudioView, RecordingView, words};
+use crate::store::Limit;
 use crate::story::{self, PlaceError, StartError, StartRequest, View};
 
 pub(super) fn routes() -> Vec<Route> {
@@ -32,22 +34,17 @@ fn landing(app: &State<App>) -> Page {
     RawHtml(pages::landing(&app.links, "", None).into_string())
 }
 
-/// The form's `tel` field (other fields are ignored).
-async fn read_tel(data: Data<'_>) -> Option<String> {
-    let body = data.open(16.kibibytes()).into_bytes().await.ok()?;
-    if !body.is_complete() {
-        return None;
-    }
+/// The form's `tel` field (other fields are ignored); a body that is not a form reads as an empty number.
+async fn read_tel(data: Data<'_>) -> Result<String, BodyError> {
+    let body = read_body(data, 16.kibibytes()).await?;
     // Bytes that are not UTF-8 read as replacement characters, as percent-encoded ones do: not a number, not an error.
     let body = String::from_utf8_lossy(&body);
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(&body).ok()?;
-    Some(
-        pairs
-            .into_iter()
-            .find(|(k, _)| k == "tel")
-            .map(|(_, v)| v)
-            .unwrap_or_default(),
-    )
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(&body).unwrap_or_default();
+    Ok(pairs
+        .into_iter()
+        .find(|(k, _)| k == "tel")
+        .map(|(_, v)| v)
+        .unwrap_or_default())
 }
 
 fn form_error(app: &App, status: Status, typed: &str, message: &str) -> (Status, Page) {
@@ -60,6 +57,9 @@ fn form_error(app: &App, status: Status, typed: &str, message: &str) -> (Status,
 /// The landing form again, with what went wrong and the number as typed.
 fn start_refused(app: &App, typed: &str, e: &StartError) -> (Status, Page) {
     let (status, _, words) = super::start_refused(app, e);
+    if let StartError::Place(PlaceError::Limited(Limit::Service(budget))) = e {
+        return (status, RawHtml(pages::busy(&app.links, budget.hourly()).into_string()));
+    }
     form_error(app, status, typed, &words)
 }
 
@@ -68,12 +68,16 @@ async fn start(
     app: &State<App>,
     origin: Result<SameOrigin, CrossSite>,
     address: Option<ClientAddress>,
+    mut browser: Browser,
+    jar: &CookieJar<'_>,
     data: Data<'_>,
 ) -> Result<Redirect, (Status, Page)> {
     async move {
         origin.map_err(|e| form_error(app, Status::Forbidden, "", words::cross_site(&e)))?;
-        let Some(typed) = read_tel(data).await else {
-            return Err(form_error(app, Status::PayloadTooLarge, "", words::TOO_LARGE));
+        let typed = match read_tel(data).await {
+            Ok(typed) => typed,
+            Err(BodyError::TooSlow) => return Err(form_error(app, Status::RequestTimeout, "", words::TOO_SLOW)),
+            Err(e) => return Err(form_error(app, e.status(), "", words::TOO_LARGE)),
         };
         let request = StartRequest {
             typed: &typed,
@@ -81,6 +85,7 @@ async fn start(
             reference: None,
             prompt: None,
             idempotency_key: None,
+            owner: browser.claim(jar, app),
         };
         match story::start(app, request).await {
             Ok(id) => Ok(Redirect::to(app.links.recording(id.as_str()))),
@@ -91,22 +96,32 @@ async fn start(
     .await
 }
 
+/// The number as this browser is shown it: in full to the one that asked for the call, masked to anyone else.
+fn number_for(view: &View, browser: &Browser) -> String {
+    if browser.owns(&view.row) {
+        view.phone_display.clone()
+    } else {
+        masked(&view.phone_display)
+    }
+}
+
 /// What the recording page renders.
-fn page_view(view: &View) -> RecordingView<'_> {
+fn page_view<'a>(view: &'a View, number: &'a str) -> RecordingView<'a> {
     RecordingView {
         id: view.id.as_str(),
         status: view.status,
-        number: &view.phone_display,
+        number,
         audio: view.stored.as_ref().map(|s| AudioView {
             duration_secs: s.duration.as_secs_f64().round() as u64,
             recorded_at: s.recorded_at.clone(),
         }),
+        call_again: view.can_call_again(crate::store::now_ms()),
     }
 }
 
 /// The status JSON: the contract of `GET /recording/:id/status`.
-fn status_json(app: &App, view: &View) -> Value {
-    let w = words(view.status, &view.phone_display);
+fn status_json(app: &App, view: &View, browser: &Browser) -> Value {
+    let w = words(view.status, &number_for(view, browser));
     let mut v = json!({
         "status": view.status.as_str(),
         "heading": w.heading,
@@ -129,7 +144,7 @@ async fn load(app: &App, id: &Id) -> Result<View, Status> {
 }
 
 #[get("/recording/<id>")]
-async fn recording(app: &State<App>, id: Id) -> Result<Page, Status> {
+async fn recording(app: &State<App>, id: Id, browser: Browser) -> Result<Page, Status> {
     let span = id.span("recording");
     async move {
         let view = load(app, &id).await?;
@@ -137,8 +152,9 @@ async fn recording(app: &State<App>, id: Id) -> Result<Page, Status> {
             (Some(s), StoryStatus::Complete) => waveform(app, &id.0, &s.file).await,
             _ => None,
         };
+        let number = number_for(&view, &browser);
         Ok(RawHtml(
-            pages::recording(&app.links, &page_view(&view), waveform.as_ref()).into_string(),
+            pages::recording(&app.links, &page_view(&view, &number), waveform.as_ref()).into_string(),
         ))
     }
     .instrument(span)
@@ -171,15 +187,15 @@ async fn waveform(app: &App, id: &RecordingId, file: &str) -> Option<Waveform> {
 }
 
 #[get("/recording/<id>/status")]
-async fn status(app: &State<App>, id: Id) -> Result<Json<Value>, Status> {
+async fn status(app: &State<App>, id: Id, browser: Browser) -> Result<Json<Value>, Status> {
     let span = id.span("status");
-    async move { Ok(Json(status_json(app, &load(app, &id).await?))) }
+    async move { Ok(Json(status_json(app, &load(app, &id).await?, &browser))) }
         .instrument(span)
         .await
 }
 
 #[get("/recording/<id>/events")]
-async fn events(app: &State<App>, id: Id, mut shutdown: Shutdown) -> Result<EventStream![], Status> {
+async fn events(app: &State<App>, id: Id, browser: Browser, mut shutdown: Shutdown) -> Result<EventStream![], Status> {
     // Listen before reading: a change between the two would otherwise be missed, and an ending (after which no
     // other change comes) would leave the page waiting for ever.
     let mut rx = app.changes.subscribe();
@@ -188,7 +204,7 @@ async fn events(app: &State<App>, id: Id, mut shutdown: Shutdown) -> Result<Even
     let id = id.0;
     Ok(EventStream! {
         let mut last = first.status;
-        yield Event::json(&status_json(&app, &first)).event("status");
+        yield Event::json(&status_json(&app, &first, &browser)).event("status");
         if !last.is_final() {
             loop {
                 let change = rocket::tokio::select! {
@@ -204,7 +220,7 @@ async fn events(app: &State<App>, id: Id, mut shutdown: Shutdown) -> Result<Even
                 let Ok(Some(view)) = story::view(&app, &id).await else { break };
                 if view.status != last {
                     last = view.status;
-                    yield Event::json(&status_json(&app, &view)).event("status");
+                    yield Event::json(&status_json(&app, &view, &browser)).event("status");
                 }
                 if last.is_final() {
                     break;
@@ -249,6 +265,7 @@ async fn retry(
     id: Id,
     origin: Result<SameOrigin, CrossSite>,
     address: Option<ClientAddress>,
+    browser: Browser,
 ) -> Result<Redirect, (Status, Page)> {
     let span = id.span("retry");
     async move {
@@ -263,13 +280,26 @@ async fn retry(
             .await
             .map_err(|e| (status_of(&e), server_error().1))?
             .ok_or((Status::NotFound, RawHtml(pages::not_found(&app.links).into_string())))?;
+        if !view.can_call_again(crate::store::now_ms()) {
+            // A stored story, a call still going on, or an ending too old: an old link must not keep a number
+            // ringing. The form starts a new story.
+            return Err(form_error(app, Status::Conflict, "", words::CANNOT_CALL_AGAIN));
+        }
         match story::start_again(app, &view.row, address.as_ref()).await {
             Ok(new) => Ok(Redirect::to(app.links.recording(new.as_str()))),
             Err(StartError::Place(PlaceError::Internal(e))) => {
                 tracing::error!("placing a call again failed: {e}");
                 Err(server_error())
             }
-            Err(e) => Err(start_refused(app, &view.phone_display, &e)),
+            // The form is filled in again with the number only for the browser that asked for the first call.
+            Err(e) => {
+                let typed = if browser.owns(&view.row) {
+                    view.phone_display.as_str()
+                } else {
+                    ""
+                };
+                Err(start_refused(app, typed, &e))
+            }
         }
     }
     .instrument(span)

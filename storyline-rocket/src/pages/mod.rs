@@ -108,6 +108,27 @@ pub(crate) fn landing(links: &Links, value: &str, error: Option<&str>) -> Markup
     )
 }
 
+/// The whole service's call budget is spent: nothing the storyteller did, and nothing to fix but the time.
+pub(crate) fn busy(links: &Links, hourly: bool) -> Markup {
+    let when = if hourly { "in an hour" } else { "tomorrow" };
+    let body = html! {
+        h1 { (if hourly { "We're very busy right now" } else { "We're very busy today" }) }
+        p.lead { "So many stories are being recorded that we can't place any more calls " (if hourly { "this hour" } else { "today" }) "." }
+        p { "Nothing you did caused this, and we haven't called your number. Please try again " (when) "." }
+        p { a.button href=(links.home()) { "Back to the start" } }
+    };
+    layout(
+        links,
+        Page {
+            title: "We're very busy · Storyworth",
+            private: false,
+            refresh: false,
+            script: false,
+        },
+        body,
+    )
+}
+
 /// A friendly page for a recording that does not exist.
 pub(crate) fn not_found(links: &Links) -> Markup {
     let body = html! {

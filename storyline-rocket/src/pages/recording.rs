@@ -18,6 +18,8 @@ pub(crate) struct RecordingView<'a> {
     pub number: &'a str,
     /// The stored recording, once there is one.
     pub audio: Option<AudioView>,
+    /// Whether "Call me again" is offered (an ending without a story, recent enough).
+    pub call_again: bool,
 }
 
 /// The stored recording, once there is one.
@@ -98,13 +100,18 @@ pub(crate) fn recording(links: &Links, view: &RecordingView<'_>, waveform: Optio
                     p.hint { "Your story is saved, but we can't play it right now. Please come back to this page in a few minutes." }
                 }
                 @if let Some(hint) = w.hint {
-                    p.hint { (hint) }
-                    p { "We called " strong { (view.number) } "." }
-                    div.actions {
-                        form method="post" action={(page_url) "/retry"} {
-                            button type="submit" { "Call me again" }
+                    @if view.call_again {
+                        p.hint { (hint) }
+                        p { "We called " strong { (view.number) } "." }
+                        div.actions {
+                            form method="post" action={(page_url) "/retry"} {
+                                button type="submit" { "Call me again" }
+                            }
+                            a.button.secondary href=(links.home()) { "Use a different number" }
                         }
-                        a.button.secondary href=(links.home()) { "Use a different number" }
+                    } @else {
+                        p.hint { "This call was more than a day ago. Whenever you're ready, we can call you for a new story." }
+                        p { a.button href=(links.home()) { "Record a story" } }
                     }
                 }
             }
@@ -160,6 +167,7 @@ mod tests {
                     duration_secs: 65,
                     recorded_at: "November 24, 2026 at 14:03 UTC".into(),
                 }),
+                call_again: true,
             },
             None,
         )
@@ -196,6 +204,7 @@ mod tests {
                 status: Status::Ringing,
                 number: "917-555-2368",
                 audio: None,
+                call_again: false,
             },
             None,
         )

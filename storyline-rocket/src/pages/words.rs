@@ -204,17 +204,30 @@ pub(crate) fn place_error(e: &PlaceError) -> &'static str {
     }
 }
 
-/// A number or a client reached its hourly limit.
+/// A number, a client or the whole service reached a limit.
 pub(crate) fn limit(limit: Limit) -> &'static str {
     match limit {
         Limit::Number => {
             "We've called this number several times in the last hour. Please wait a little before trying again."
         }
+        Limit::NumberDaily => "We've called this number as many times as we can today. Please try again tomorrow.",
+        Limit::Unanswered { .. } => {
+            "We called this number more than once and nobody answered, so we'll let it rest for a day. \
+             Please try again tomorrow."
+        }
         Limit::Address => {
             "We've placed a lot of calls from your connection in the last hour. Please wait a little before trying again."
         }
+        Limit::Service(budget) if budget.hourly() => {
+            "We're very busy right now and can't place any more calls this hour. Please try again in an hour."
+        }
+        Limit::Service(_) => "We're very busy today and can't place any more calls. Please try again tomorrow.",
     }
 }
+
+/// "Call me again" was asked of a recording that cannot be called again.
+pub(crate) const CANNOT_CALL_AGAIN: &str = "That recording can't be used to call again: its story is saved, its call is \
+     still going on, or it was more than a day ago. To record a new story, enter your phone number.";
 
 /// The form was posted from another site.
 pub(crate) fn cross_site(_: &CrossSite) -> &'static str {
@@ -223,6 +236,9 @@ pub(crate) fn cross_site(_: &CrossSite) -> &'static str {
 
 /// The form's body was more than a phone number.
 pub(crate) const TOO_LARGE: &str = "That was more than a phone number. Please type just your number.";
+
+/// The form's answer took too long to arrive.
+pub(crate) const TOO_SLOW: &str = "Your connection was too slow to send the form. Please try again.";
 
 #[cfg(test)]
 mod tests {

@@ -32,7 +32,9 @@ use storyline_core::RecordingId;
 pub(crate) use audio::{AudioBody, AudioFacts, AudioFiles, AudioStoreError, check_wav};
 pub(crate) use events::{Claim, NewEvent};
 pub(crate) use job::{Job, UnreadableJob};
-pub(crate) use recordings::{InsertError, LIMIT_WINDOW_MS, Limit, NewRecording, Saved, StoredRecording};
+pub(crate) use recordings::{
+    CallLimits, DAY_MS, InsertError, LIMIT_WINDOW_MS, Limit, NewRecording, Saved, StoredRecording,
+};
 pub(crate) use work::{DueJob, Scheduled};
 
 /// Why the store failed.
@@ -395,6 +397,7 @@ mod tests {
     use storyline_core::RecordingSid;
     use storyline_core::recording::Event;
 
+    use super::recordings::Budget;
     use super::testing::{both, fresh_postgres};
     use super::*;
 
@@ -405,12 +408,37 @@ mod tests {
             phone_display: "201-555-0100".into(),
             reference: None,
             prompt: None,
+            owner: None,
         }
+    }
+
+    /// The hourly limits only, as most tests need them.
+    fn hourly(per_number: u32, per_address: u32) -> CallLimits {
+        CallLimits {
+            number_per_hour: per_number,
+            address_per_hour: per_address,
+            ..CallLimits::default()
+        }
+    }
+
+    /// Changes a stored recording behind the store's back, as time and its call would have.
+    async fn set_recording(store: &Store, id: &RecordingId, set: &str) {
+        let sql = format!("UPDATE storyline_recordings SET {set} WHERE id = $1");
+        on_db!(store, |pool, pg| {
+            sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+                .bind(id.as_str())
+                .execute(pool)
+                .await
+                .expect("updated");
+        });
     }
 
     async fn with_a_recording(store: &Store) -> RecordingId {
         let new = new_recording(3);
-        store.insert_within_limits(&new, None, 0, 0).await.expect("inserted");
+        store
+            .insert_within_limits(&new, None, &hourly(0, 0))
+            .await
+            .expect("inserted");
         new.id
     }
 
@@ -547,7 +575,7 @@ mod tests {
         for (name, store, _dir) in both().await {
             let new = new_recording(7);
             store
-                .insert_within_limits(&new, Some("203.0.113.7"), 0, 1)
+                .insert_within_limits(&new, Some("203.0.113.7"), &hourly(0, 1))
                 .await
                 .expect("inserted");
             store.enqueue(&new.id, &[delete_job()]).await.expect("enqueued");
@@ -566,14 +594,16 @@ mod tests {
                 ..new.clone()
             };
             assert!(matches!(
-                store.insert_within_limits(&other, Some("203.0.113.7"), 0, 1).await,
+                store
+                    .insert_within_limits(&other, Some("203.0.113.7"), &hourly(0, 1))
+                    .await,
                 Err(InsertError::Limited(Limit::Address))
             ));
             // Past it, the address is dropped (and no longer counts), and the finished job purged.
             let later = now_ms() + 1000;
             assert_eq!(store.forget(later, later).await.expect("forgot"), (1, 1), "{name}");
             store
-                .insert_within_limits(&other, Some("203.0.113.7"), 0, 1)
+                .insert_within_limits(&other, Some("203.0.113.7"), &hourly(0, 1))
                 .await
                 .unwrap_or_else(|e| panic!("{name}: the address was forgotten: {e}"));
         }
@@ -718,7 +748,7 @@ mod tests {
                         let mut new = new_recording(n + if limit == Limit::Address { 100 } else { 0 });
                         let address = match limit {
                             Limit::Number => format!("203.0.113.{n}"),
-                            Limit::Address => {
+                            _ => {
                                 new.phone = format!("+1201555{:04}", 200 + u32::from(n)).parse().expect("a number");
                                 "198.51.100.7".to_owned()
                             }
@@ -726,7 +756,7 @@ mod tests {
                         tokio::spawn(async move {
                             start.wait().await;
                             store
-                                .insert_within_limits(&new, Some(&address), per_number, per_address)
+                                .insert_within_limits(&new, Some(&address), &hourly(per_number, per_address))
                                 .await
                         })
                     })
@@ -741,6 +771,179 @@ mod tests {
                 }
                 assert_eq!(inserted, 3, "{name}: exactly the {limit:?} limit's share");
             }
+        }
+    }
+
+    fn to_number(byte: u8, phone: &str) -> NewRecording {
+        NewRecording {
+            phone: phone.parse().expect("a number"),
+            ..new_recording(byte)
+        }
+    }
+
+    #[tokio::test]
+    async fn a_number_has_a_daily_share_and_rests_a_day_after_calls_nobody_answered() {
+        for (name, store, _dir) in both().await {
+            let limits = CallLimits {
+                number_per_day: 3,
+                unanswered_in_a_row: 2,
+                ..CallLimits::default()
+            };
+            let now = now_ms();
+            // Three answered calls to one number, two hours ago: the day's share is spent, the hour's is not counted.
+            for b in 10..13 {
+                let new = to_number(b, "+12015550120");
+                store.insert_within_limits(&new, None, &limits).await.expect("inserted");
+                set_recording(
+                    &store,
+                    &new.id,
+                    &format!(
+                        "status = 'complete', created_at = {}, finished_at = {}",
+                        now - 2 * LIMIT_WINDOW_MS,
+                        now - 2 * LIMIT_WINDOW_MS
+                    ),
+                )
+                .await;
+            }
+            let fourth = to_number(13, "+12015550120");
+            assert!(
+                matches!(
+                    store.insert_within_limits(&fourth, None, &limits).await,
+                    Err(InsertError::Limited(Limit::NumberDaily))
+                ),
+                "{name}: the day's share is spent"
+            );
+            // A day later the oldest no longer counts.
+            set_recording(
+                &store,
+                &RecordingId::from_bytes([10; 16]),
+                &format!("created_at = {}", now - DAY_MS - 1000),
+            )
+            .await;
+            store
+                .insert_within_limits(&fourth, None, &limits)
+                .await
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
+
+            // Two calls in a row nobody answered: the number rests for a day after the second.
+            let mut unanswered = Vec::new();
+            for (b, status) in [(20, "no_answer"), (21, "busy")] {
+                let new = to_number(b, "+12015550121");
+                store.insert_within_limits(&new, None, &limits).await.expect("inserted");
+                set_recording(
+                    &store,
+                    &new.id,
+                    &format!(
+                        "status = '{status}', created_at = {}, finished_at = {}",
+                        now - 60_000 + i64::from(b),
+                        now - 30_000 + i64::from(b)
+                    ),
+                )
+                .await;
+                unanswered.push(new.id);
+            }
+            let third = to_number(22, "+12015550121");
+            match store.insert_within_limits(&third, None, &limits).await {
+                Err(InsertError::Limited(Limit::Unanswered { until_ms })) => {
+                    assert_eq!(
+                        until_ms,
+                        now - 30_000 + 21 + DAY_MS,
+                        "{name}: a day after the last unanswered call"
+                    )
+                }
+                other => panic!("{name}: the number should rest: {other:?}"),
+            }
+            // Answered last time (even if nothing was told): no rest.
+            set_recording(&store, &unanswered[1], "status = 'hung_up'").await;
+            store
+                .insert_within_limits(&third, None, &limits)
+                .await
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
+        }
+    }
+
+    #[tokio::test]
+    async fn the_service_budget_counts_call_minutes_billed_and_going_on() {
+        for (name, store, _dir) in both().await {
+            let limits = CallLimits {
+                service_minutes_per_hour: 3,
+                call_seconds_at_most: 600,
+                ..CallLimits::default()
+            };
+            let now = now_ms();
+            let first = to_number(30, "+12015550130");
+            store
+                .insert_within_limits(&first, None, &limits)
+                .await
+                .expect("inserted");
+            // Two minutes and five seconds bill as three minutes.
+            set_recording(
+                &store,
+                &first.id,
+                &format!("call_sid = 'CA{:032}', finished_at = {now}, call_seconds = 125", 30),
+            )
+            .await;
+            let second = to_number(31, "+12015550131");
+            assert!(
+                matches!(
+                    store.insert_within_limits(&second, None, &limits).await,
+                    Err(InsertError::Limited(Limit::Service(Budget::MinutesPerHour)))
+                ),
+                "{name}: three minutes spent"
+            );
+            set_recording(&store, &first.id, "call_seconds = 60").await;
+            store
+                .insert_within_limits(&second, None, &limits)
+                .await
+                .expect("one minute spent");
+            // A call going on for a minute and a half counts two minutes so far.
+            set_recording(
+                &store,
+                &second.id,
+                &format!("call_sid = 'CA{:032}', created_at = {}", 31, now - 90_000),
+            )
+            .await;
+            let third = to_number(32, "+12015550132");
+            assert!(
+                matches!(
+                    store.insert_within_limits(&third, None, &limits).await,
+                    Err(InsertError::Limited(Limit::Service(Budget::MinutesPerHour)))
+                ),
+                "{name}: the call going on counts"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn the_service_budget_holds_for_requests_at_once_from_everywhere() {
+        for (name, store, _dir) in both().await {
+            let store = Arc::new(store);
+            let limits = CallLimits {
+                service_calls_per_hour: 3,
+                ..CallLimits::default()
+            };
+            let start = Arc::new(tokio::sync::Barrier::new(12));
+            let tries = (0..12u8)
+                .map(|n| {
+                    let (store, start) = (store.clone(), start.clone());
+                    let new = to_number(40 + n, &format!("+1201555{:04}", 300 + u32::from(n)));
+                    tokio::spawn(async move {
+                        start.wait().await;
+                        store
+                            .insert_within_limits(&new, Some(&format!("192.0.2.{n}")), &limits)
+                            .await
+                    })
+                })
+                .collect::<Vec<_>>();
+            let mut inserted = 0;
+            for t in tries {
+                match t.await.expect("a request") {
+                    Ok(()) => inserted += 1,
+                    Err(InsertError::Limited(Limit::Service(Budget::CallsPerHour))) => {}
+                    Err(e) => panic!("{name}: {e}"),
+                }
+            }
+            assert_eq!(inserted, 3, "{name}: exactly the budget");
         }
     }
 

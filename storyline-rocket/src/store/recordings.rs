@@ -22,6 +22,8 @@ pub(crate) struct StoredRecording {
     pub reference: Option<String>,
     /// The question the call asks, given through the API.
     pub prompt: Option<String>,
+    /// The browser that asked for it (the SHA-256 of its token, in hex): the only one shown the full number.
+    pub owner: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
     /// When the recording reached its ending.
@@ -39,6 +41,7 @@ struct RecordingRow {
     state: String,
     reference: Option<String>,
     prompt: Option<String>,
+    owner: Option<String>,
     created_at: i64,
     updated_at: i64,
     finished_at: Option<i64>,
@@ -61,6 +64,7 @@ impl TryFrom<RecordingRow> for StoredRecording {
             recording: serde_json::from_str(&r.state).map_err(|e| corrupt("state", e))?,
             reference: r.reference,
             prompt: r.prompt,
+            owner: r.owner,
             created_at: r.created_at,
             updated_at: r.updated_at,
             finished_at: r.finished_at,
@@ -72,8 +76,8 @@ impl TryFrom<RecordingRow> for StoredRecording {
 /// The columns [`RecordingRow`] reads, as a literal to `concat!` conditions to.
 macro_rules! select_recordings {
     () => {
-        "SELECT id, phone, phone_display, call_sid, state, reference, prompt, created_at, updated_at, finished_at, \
-         version FROM storyline_recordings"
+        "SELECT id, phone, phone_display, call_sid, state, reference, prompt, owner, created_at, updated_at, \
+         finished_at, version FROM storyline_recordings"
     };
 }
 
@@ -85,22 +89,89 @@ pub(crate) struct NewRecording {
     pub phone_display: String,
     pub reference: Option<String>,
     pub prompt: Option<String>,
+    /// The browser that asks for it ([`StoredRecording::owner`]).
+    pub owner: Option<String>,
 }
 
-/// Which hourly limit a new recording reached.
+/// The limits on calls a new recording is counted against; 0 turns one off. Windows are rolling: the last hour, the
+/// last 24 hours.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct CallLimits {
+    /// Calls to one number in an hour.
+    pub number_per_hour: u32,
+    /// Calls to one number in 24 hours.
+    pub number_per_day: u32,
+    /// Calls to one number that went unanswered (no answer, busy, an answering machine) in a row, after which the
+    /// number rests for 24 hours from the last of them.
+    pub unanswered_in_a_row: u32,
+    /// Calls one client address asks for in an hour.
+    pub address_per_hour: u32,
+    /// The whole service's budget: calls placed in an hour and in 24 hours.
+    pub service_calls_per_hour: u32,
+    pub service_calls_per_day: u32,
+    /// The whole service's budget: call minutes in an hour and in 24 hours (each call counted by the minutes Twilio
+    /// bills, rounded up; a call still going on by the minutes it has lasted so far).
+    pub service_minutes_per_hour: u32,
+    pub service_minutes_per_day: u32,
+    /// The longest a call can last, in seconds: a call still going on counts for at most this.
+    pub call_seconds_at_most: u32,
+}
+
+impl CallLimits {
+    fn service_capped(&self) -> bool {
+        self.service_calls_per_hour > 0
+            || self.service_calls_per_day > 0
+            || self.service_minutes_per_hour > 0
+            || self.service_minutes_per_day > 0
+    }
+}
+
+/// Which of the whole service's budgets is spent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Budget {
+    CallsPerHour,
+    CallsPerDay,
+    MinutesPerHour,
+    MinutesPerDay,
+}
+
+impl Budget {
+    /// The setting that sets it.
+    pub(crate) fn setting(self) -> &'static str {
+        match self {
+            Budget::CallsPerHour => "STORYLINE_SERVICE_CALLS_PER_HOUR",
+            Budget::CallsPerDay => "STORYLINE_SERVICE_CALLS_PER_DAY",
+            Budget::MinutesPerHour => "STORYLINE_SERVICE_MINUTES_PER_HOUR",
+            Budget::MinutesPerDay => "STORYLINE_SERVICE_MINUTES_PER_DAY",
+        }
+    }
+
+    /// Whether it renews within the hour (else within the day).
+    pub(crate) fn hourly(self) -> bool {
+        matches!(self, Budget::CallsPerHour | Budget::MinutesPerHour)
+    }
+}
+
+/// Which limit a new recording reached.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Limit {
     /// `STORYLINE_CALLS_PER_NUMBER_PER_HOUR`.
     Number,
+    /// `STORYLINE_CALLS_PER_NUMBER_PER_DAY`.
+    NumberDaily,
+    /// `STORYLINE_UNANSWERED_IN_A_ROW`: the number rests until this moment (milliseconds since the epoch).
+    Unanswered { until_ms: i64 },
     /// `STORYLINE_CALLS_PER_ADDRESS_PER_HOUR`.
     Address,
+    /// One of the whole service's budgets.
+    Service(Budget),
 }
 
 /// Why a recording was not created.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum InsertError {
     /// A limit is reached: nothing was inserted.
-    #[error("the per-{} hourly call limit is reached", match .0 { Limit::Number => "number", Limit::Address => "address" })]
+    #[error("a call limit is reached: {0:?}")]
     Limited(Limit),
     /// The database failed.
     #[error(transparent)]
@@ -126,12 +197,69 @@ pub(crate) enum Saved {
 /// The window the hourly limits count over.
 pub(crate) const LIMIT_WINDOW_MS: i64 = 60 * 60 * 1000;
 
+/// The window the daily limits count over, and how long a number rests after calls that went unanswered.
+pub(crate) const DAY_MS: i64 = 24 * LIMIT_WINDOW_MS;
+
+/// The statuses of a call nobody answered.
+const UNANSWERED: [Status; 3] = [Status::NoAnswer, Status::Busy, Status::Machine];
+
+/// What the limits count, besides the recording being created.
+#[derive(sqlx::FromRow)]
+struct Counts {
+    number_hour: i64,
+    number_day: i64,
+    address_hour: i64,
+    service_hour: i64,
+    service_day: i64,
+    minutes_hour: i64,
+    minutes_day: i64,
+}
+
+/// The minutes a call counts for: billed minutes once it ended, the minutes so far while it goes on (`$1` now, `$2`
+/// the longest a call lasts, in milliseconds).
+macro_rules! call_minutes {
+    () => {
+        "CASE WHEN call_sid IS NULL THEN 0 \
+              WHEN finished_at IS NULL THEN \
+                (CASE WHEN $1 - created_at > $2 THEN $2 ELSE $1 - created_at END + 59999) / 60000 \
+              ELSE (COALESCE(call_seconds, 0) + 59) / 60 END"
+    };
+}
+
+impl CallLimits {
+    /// The first limit `counts` reach, if any.
+    fn reached(&self, c: &Counts, address: bool) -> Option<Limit> {
+        let over = |limit: u32, count: i64| limit > 0 && count >= i64::from(limit);
+        if over(self.number_per_hour, c.number_hour) {
+            Some(Limit::Number)
+        } else if over(self.number_per_day, c.number_day) {
+            Some(Limit::NumberDaily)
+        } else if address && over(self.address_per_hour, c.address_hour) {
+            Some(Limit::Address)
+        } else if over(self.service_calls_per_hour, c.service_hour) {
+            Some(Limit::Service(Budget::CallsPerHour))
+        } else if over(self.service_calls_per_day, c.service_day) {
+            Some(Limit::Service(Budget::CallsPerDay))
+        } else if over(self.service_minutes_per_hour, c.minutes_hour) {
+            Some(Limit::Service(Budget::MinutesPerHour))
+        } else if over(self.service_minutes_per_day, c.minutes_day) {
+            Some(Limit::Service(Budget::MinutesPerDay))
+        } else {
+            None
+        }
+    }
+}
+
 /// The advisory locks (PostgreSQL) under which a new recording is counted against the limits and inserted: one for
-/// its number and one for its client address, taken by every instance in the same order, so two requests on two
-/// instances cannot both slip under a limit, while requests for other numbers from other addresses never wait.
-fn limit_locks(phone: &str, address: Option<&str>) -> Vec<String> {
+/// its number, one for its client address and, when the service has a budget, one for the service, taken by every
+/// instance in the same order, so two requests on two instances cannot both slip under a limit, while (without a
+/// budget) requests for other numbers from other addresses never wait.
+fn limit_locks(phone: &str, address: Option<&str>, service: bool) -> Vec<String> {
     let mut keys = vec![format!("storyline number {phone}")];
     keys.extend(address.map(|a| format!("storyline address {a}")));
+    if service {
+        keys.push("storyline service".to_owned());
+    }
     keys.sort();
     keys
 }
@@ -148,39 +276,35 @@ impl Store {
         row.map(StoredRecording::try_from).transpose()
     }
 
-    /// Creates a recording in its first state (recording the client's address) unless the number or the address
-    /// already had its share of calls in the last hour (`0` turns a limit off). A recording whose call Twilio refused
-    /// is deleted and so does not count. The count and the insert are one step for every instance: on SQLite the
-    /// statement holds the database's write lock, on PostgreSQL the transaction holds advisory locks on the number and
-    /// the address.
+    /// Creates a recording in its first state (recording the client's address) unless a limit is reached: the
+    /// number's hourly or daily share of calls, its rest after calls that went unanswered, the address's hourly
+    /// share, or the whole service's budget. A recording whose call Twilio refused is deleted and so does not count.
+    /// The count and the insert are one step for every instance: the recording is inserted first, which on SQLite
+    /// takes the database's write lock, and on PostgreSQL the transaction first takes advisory locks on the number,
+    /// the address and (when the service has a budget) the service; over a limit, the transaction is rolled back.
     pub(crate) async fn insert_within_limits(
         &self,
         new: &NewRecording,
         address: Option<&str>,
-        per_number: u32,
-        per_address: u32,
+        limits: &CallLimits,
     ) -> Result<(), InsertError> {
         let recording = Recording::new();
         let state = serde_json::to_string(&recording).map_err(|e| corrupt("state", e))?;
         let now = now_ms();
-        let since = now - LIMIT_WINDOW_MS;
-        let (inserted, to_number) = on_db!(self, |pool, pg| {
+        let reached = on_db!(self, |pool, pg| {
             let mut tx = pool.begin().await?;
             if pg {
-                for key in limit_locks(new.phone.e164(), address) {
+                for key in limit_locks(new.phone.e164(), address, limits.service_capped()) {
                     sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
                         .bind(key)
                         .execute(&mut *tx)
                         .await?;
                 }
             }
-            let inserted = sqlx::query(
+            sqlx::query(
                 "INSERT INTO storyline_recordings (id, phone, phone_display, call_sid, status, state, created_at, \
-                                                   updated_at, address, reference, prompt) \
-                 SELECT $1, $2, $3, NULL, $4, $5, $6, $6, $7, $8, $9 \
-                 WHERE ($10 = 0 OR (SELECT COUNT(*) FROM storyline_recordings WHERE phone = $2 AND created_at > $12) < $10) \
-                   AND ($11 = 0 OR $7 IS NULL \
-                        OR (SELECT COUNT(*) FROM storyline_recordings WHERE address = $7 AND created_at > $12) < $11)",
+                                                   updated_at, address, reference, prompt, owner) \
+                 VALUES ($1, $2, $3, NULL, $4, $5, $6, $6, $7, $8, $9, $10)",
             )
             .bind(new.id.as_str())
             .bind(new.phone.e164())
@@ -191,33 +315,67 @@ impl Store {
             .bind(address)
             .bind(&new.reference)
             .bind(&new.prompt)
-            .bind(i64::from(per_number))
-            .bind(i64::from(per_address))
-            .bind(since)
+            .bind(&new.owner)
             .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            let to_number: i64 = if inserted == 1 {
-                0
+            .await?;
+            let counts: Counts = sqlx::query_as(concat!(
+                "SELECT \
+                   (SELECT COUNT(*) FROM storyline_recordings WHERE phone = $3 AND created_at > $5 AND id <> $7) \
+                     AS number_hour, \
+                   (SELECT COUNT(*) FROM storyline_recordings WHERE phone = $3 AND created_at > $6 AND id <> $7) \
+                     AS number_day, \
+                   (SELECT COUNT(*) FROM storyline_recordings WHERE address = $4 AND created_at > $5 AND id <> $7) \
+                     AS address_hour, \
+                   (SELECT COUNT(*) FROM storyline_recordings WHERE created_at > $5 AND id <> $7) AS service_hour, \
+                   (SELECT COUNT(*) FROM storyline_recordings WHERE created_at > $6 AND id <> $7) AS service_day, \
+                   (SELECT CAST(COALESCE(SUM(",
+                call_minutes!(),
+                "), 0) AS BIGINT) FROM storyline_recordings WHERE created_at > $5) AS minutes_hour, \
+                   (SELECT CAST(COALESCE(SUM(",
+                call_minutes!(),
+                "), 0) AS BIGINT) FROM storyline_recordings WHERE created_at > $6) AS minutes_day"
+            ))
+            .bind(now)
+            .bind(i64::from(limits.call_seconds_at_most) * 1000)
+            .bind(new.phone.e164())
+            .bind(address)
+            .bind(now - LIMIT_WINDOW_MS)
+            .bind(now - DAY_MS)
+            .bind(new.id.as_str())
+            .fetch_one(&mut *tx)
+            .await?;
+            let mut reached = limits.reached(&counts, address.is_some());
+            if reached.is_none() && limits.unanswered_in_a_row > 0 {
+                let last: Vec<(String, i64)> = sqlx::query_as(
+                    "SELECT status, finished_at FROM storyline_recordings \
+                     WHERE phone = $1 AND finished_at IS NOT NULL AND id <> $2 AND created_at > $3 \
+                     ORDER BY created_at DESC LIMIT $4",
+                )
+                .bind(new.phone.e164())
+                .bind(new.id.as_str())
+                .bind(now - 2 * DAY_MS)
+                .bind(i64::from(limits.unanswered_in_a_row))
+                .fetch_all(&mut *tx)
+                .await?;
+                let unanswered = |s: &str| UNANSWERED.iter().any(|u| u.as_str() == s);
+                if last.len() == limits.unanswered_in_a_row as usize && last.iter().all(|(s, _)| unanswered(s)) {
+                    let until_ms = last[0].1 + DAY_MS;
+                    if until_ms > now {
+                        reached = Some(Limit::Unanswered { until_ms });
+                    }
+                }
+            }
+            if reached.is_some() {
+                tx.rollback().await?;
             } else {
-                sqlx::query_scalar("SELECT COUNT(*) FROM storyline_recordings WHERE phone = $1 AND created_at > $2")
-                    .bind(new.phone.e164())
-                    .bind(since)
-                    .fetch_one(&mut *tx)
-                    .await?
-            };
-            tx.commit().await?;
-            (inserted, to_number)
+                tx.commit().await?;
+            }
+            reached
         });
-        if inserted == 1 {
-            return Ok(());
+        match reached {
+            None => Ok(()),
+            Some(limit) => Err(InsertError::Limited(limit)),
         }
-        let limit = if per_number > 0 && to_number >= i64::from(per_number) {
-            Limit::Number
-        } else {
-            Limit::Address
-        };
-        Err(InsertError::Limited(limit))
     }
 
     /// Recordings whose status is one of `statuses` and that have not changed since `before_ms`.
@@ -279,7 +437,8 @@ impl Store {
             let mut tx = pool.begin().await?;
             let updated = sqlx::query(
                 "UPDATE storyline_recordings SET status = $1, state = $2, call_sid = COALESCE($3, call_sid), \
-                 updated_at = $4, finished_at = COALESCE(finished_at, $5), version = version + 1 \
+                 updated_at = $4, finished_at = COALESCE(finished_at, $5), version = version + 1, \
+                 call_seconds = COALESCE($8, call_seconds) \
                  WHERE id = $6 AND version = $7",
             )
             .bind(recording.status().as_str())
@@ -289,6 +448,7 @@ impl Store {
             .bind(finished)
             .bind(id.as_str())
             .bind(version)
+            .bind(recording.call_duration_secs().map(i64::from))
             .execute(&mut *tx)
             .await?
             .rows_affected();

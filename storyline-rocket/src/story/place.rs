@@ -77,6 +77,8 @@ pub(crate) struct StartRequest<'a> {
     pub prompt: Option<String>,
     /// The API's `Idempotency-Key` this request holds: the recording is noted on it before the call is placed.
     pub idempotency_key: Option<&'a str>,
+    /// The browser that asks (`crate::store::StoredRecording::owner`): the only one shown the full number.
+    pub owner: Option<String>,
 }
 
 /// Starts a story: reads and checks the number, then places the call ([`place_call`]).
@@ -100,6 +102,8 @@ pub(crate) async fn start_again(
         reference: earlier.reference.clone(),
         prompt: earlier.prompt.clone(),
         idempotency_key: None,
+        // Whoever presses the button, the number stays shown in full only to the browser that first asked for it.
+        owner: earlier.owner.clone(),
     };
     start_number(app, earlier.phone.clone(), earlier.phone_display.clone(), request).await
 }
@@ -117,6 +121,7 @@ async fn start_number(
         phone: number,
         reference: request.reference,
         prompt: request.prompt,
+        owner: request.owner,
     };
     Ok(place_call(app, new, request.address, request.idempotency_key).await?)
 }
@@ -132,10 +137,14 @@ async fn place_call(
     idempotency_key: Option<&str>,
 ) -> Result<RecordingId, PlaceError> {
     let id = new.id.clone();
-    match app.guard.limits.insert(&app.store, &new, address).await {
+    match app
+        .store
+        .insert_within_limits(&new, address.map(ClientAddress::as_str), &app.guard.limits)
+        .await
+    {
         Ok(()) => {}
         Err(InsertError::Limited(limit)) => {
-            tracing::info!(?limit, "refused a call over the hourly limit");
+            app.guard.refused(limit);
             return Err(PlaceError::Limited(limit));
         }
         Err(e) => return Err(PlaceError::Internal(e.to_string())),
@@ -296,7 +305,7 @@ async fn send_call(app: &App, id: &RecordingId, number: &PhoneNumber) -> Result<
         ])
         .machine_detection(MachineDetection::Enable)
         .timeout(Duration::from_secs(u64::from(s.ring_seconds)))
-        .time_limit(Duration::from_secs(u64::from(s.max_story_seconds) + 600))
+        .time_limit(Duration::from_secs(u64::from(s.call_time_limit_secs())))
         .send()
         .await;
     match result {

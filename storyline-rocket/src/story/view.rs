@@ -106,7 +106,22 @@ pub(crate) fn story_json(app: &App, row: &StoredRecording) -> Value {
     })
 }
 
+/// How long after a call ended without a story the storyteller may ask for it again from its page. Later, the page
+/// sends them to the form instead, where a new story starts: an old link must not keep a number ringing.
+pub(crate) const CALL_AGAIN_WITHIN_MS: i64 = crate::store::DAY_MS;
+
 impl View {
+    /// Whether the page may offer "Call me again": the call ended without a story (not a stored story, not a call
+    /// still going on) less than a day ago.
+    pub(crate) fn can_call_again(&self, now_ms: i64) -> bool {
+        self.status.is_final()
+            && self.status != Status::Complete
+            && self
+                .row
+                .finished_at
+                .is_some_and(|at| now_ms - at < CALL_AGAIN_WITHIN_MS)
+    }
+
     /// The story as the API answers it.
     pub(crate) fn to_story_json(&self, app: &App) -> Value {
         story_json(app, &self.row)

@@ -4,9 +4,11 @@
 
 use std::net::SocketAddr;
 
+use reqwest::StatusCode;
 use rocket::http::Status;
 use storyline_testkit::fake_twilio::{FakeTwilio, figment, html_escape, local, post_form, recordings_count, submit};
 use storyline_testkit::ports::free_port;
+use storyline_testkit::{Config, Server, within};
 
 const NUMBER_LIMIT_WORDS: &str =
     "We've called this number several times in the last hour. Please wait a little before trying again.";
@@ -83,19 +85,142 @@ async fn limits_hold_across_a_restart() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn trying_again_counts_against_the_same_limits() {
+    within(async {
+        let dir = tempfile::tempdir().expect("a data directory");
+        let server = Server::start(Config::embedded(dir.path()).with("storyline.calls_per_number_per_hour", 5)).await;
+        let http = server.http();
+        let mut last = String::new();
+        for _ in 1..=5 {
+            // A busy line: each call ends without a story, so "Call me again" is offered.
+            last = http.start_call("201-555-0101").await;
+        }
+        assert_eq!(http.wait_final(&last).await["status"], "busy");
+        let res = http.call_again(&last).await;
+        assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+        let page = res.text().await.expect("a page");
+        assert!(page.contains(&html_escape(NUMBER_LIMIT_WORDS)), "{page}");
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_a_recent_call_that_ended_without_a_story_can_be_called_again() {
+    within(async {
+        let dir = tempfile::tempdir().expect("a data directory");
+        let server = Server::start(Config::embedded(dir.path())).await;
+        let http = server.http();
+        // A call going on, and a story told and stored: their pages offer no new call, and asking anyway places none.
+        let told = http.start_call("201-555-0100").await;
+        let res = http.call_again(&told).await;
+        assert_eq!(res.status(), StatusCode::CONFLICT, "a call going on");
+        assert_eq!(http.wait_final(&told).await["status"], "complete");
+        let page = http
+            .get(&format!("/recording/{told}"))
+            .await
+            .text()
+            .await
+            .expect("a page");
+        assert!(!page.contains("Call me again"), "{page}");
+        let res = http.call_again(&told).await;
+        assert_eq!(res.status(), StatusCode::CONFLICT, "a stored story");
+        let page = res.text().await.expect("a page");
+        assert!(
+            page.contains("To record a new story, enter your phone number."),
+            "{page}"
+        );
+        // A missed call is offered, and called again.
+        let missed = http.start_call("201-555-0101").await;
+        assert_eq!(http.wait_final(&missed).await["status"], "busy");
+        let page = http
+            .get(&format!("/recording/{missed}"))
+            .await
+            .text()
+            .await
+            .expect("a page");
+        assert!(page.contains("Call me again"), "{page}");
+        let res = http.call_again(&missed).await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+        let recordings = storyline_testkit::db::all_recordings(dir.path()).await;
+        assert_eq!(
+            recordings.len(),
+            3,
+            "one new call, for the missed one only: {recordings:?}"
+        );
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_number_nobody_answers_twice_in_a_row_rests_for_a_day() {
+    within(async {
+        let dir = tempfile::tempdir().expect("a data directory");
+        let server = Server::start(Config::embedded(dir.path()).with("storyline.unanswered_in_a_row", 2)).await;
+        let http = server.http();
+        for _ in 0..2 {
+            let id = http.start_call("201-555-0102").await;
+            assert_eq!(http.wait_final(&id).await["status"], "no_answer");
+        }
+        let res = http.post_form("/", &[("tel", "201-555-0102")]).await;
+        assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+        let page = res.text().await.expect("a page");
+        assert!(
+            page.contains("nobody answered, so we'll let it rest for a day"),
+            "{page}"
+        );
+        // Pressing "Call me again" on a missed call's page is the same request.
+        let recordings = storyline_testkit::db::all_recordings(dir.path()).await;
+        assert_eq!(recordings.len(), 2, "no third call: {recordings:?}");
+        assert_eq!(
+            http.call_again(&recordings[0].0).await.status(),
+            StatusCode::TOO_MANY_REQUESTS
+        );
+        // Another number is called as usual.
+        http.start_call("201-555-0100").await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_number_is_called_at_most_ten_times_a_day() {
     let fake = FakeTwilio::start().await;
     let dir = tempfile::tempdir().expect("a data directory");
-    let client = local(fast(dir.path(), &fake)).await;
-    let mut last = String::new();
-    for n in 1..=5 {
-        let (status, location) = submit(&client, "201-555-0103", remote(n)).await;
-        assert_eq!(status, Status::SeeOther);
-        last = location;
+    let client = local(fast(dir.path(), &fake).merge(("storyline.calls_per_number_per_hour", 0))).await;
+    for n in 1..=10 {
+        let (status, location) = submit(&client, "201-555-0100", remote(n)).await;
+        assert_eq!(status, Status::SeeOther, "call {n}: {location}");
     }
-    let (status, page) = post_form(&client, &format!("{last}/retry"), "", &[], remote(8)).await;
+    let (status, page) = submit(&client, "201-555-0100", remote(11)).await;
     assert_eq!(status, Status::TooManyRequests);
-    assert!(page.contains(&html_escape(NUMBER_LIMIT_WORDS)), "{page}");
-    assert_eq!(fake.placed().len(), 5);
+    assert!(
+        page.contains("as many times as we can today. Please try again tomorrow."),
+        "{page}"
+    );
+    assert_eq!(fake.placed().len(), 10);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn when_the_service_budget_is_spent_everyone_is_told_we_are_very_busy() {
+    let fake = FakeTwilio::start().await;
+    let dir = tempfile::tempdir().expect("a data directory");
+    let client = local(fast(dir.path(), &fake).merge(("storyline.service_calls_per_hour", 2))).await;
+    for n in 1..=2 {
+        let (status, location) = submit(&client, &format!("201-555-012{n}"), remote(n)).await;
+        assert_eq!(status, Status::SeeOther, "call {n}: {location}");
+    }
+    // Someone else, another number: the whole service's budget is spent.
+    let (status, page) = submit(&client, "201-555-0123", remote(3)).await;
+    assert_eq!(status, Status::ServiceUnavailable);
+    assert!(page.contains("We're very busy right now"), "{page}");
+    assert!(page.contains("Please try again in an hour."), "{page}");
+    assert!(page.contains("we haven't called your number"), "{page}");
+    assert_eq!(fake.placed().len(), 2);
+    // A day's budget says so.
+    let dir = tempfile::tempdir().expect("a data directory");
+    let client = local(fast(dir.path(), &fake).merge(("storyline.service_calls_per_day", 1))).await;
+    assert_eq!(submit(&client, "201-555-0124", remote(1)).await.0, Status::SeeOther);
+    let (status, page) = submit(&client, "201-555-0125", remote(2)).await;
+    assert_eq!(status, Status::ServiceUnavailable);
+    assert!(page.contains("We're very busy today"), "{page}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

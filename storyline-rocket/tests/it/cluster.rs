@@ -206,6 +206,7 @@ fn signed<'c>(
 async fn callbacks_for_one_call_at_two_instances_at_once_both_take_effect() {
     use storyline_core::AuthToken;
     use storyline_testkit::fake_twilio::{ACCOUNT_SID, AUTH_TOKEN, FakeTwilio, figment, local, submit};
+    use storyline_testkit::settings::without_limits;
 
     let backend = match Backend::shared().await {
         Ok(b) => b,
@@ -221,10 +222,7 @@ async fn callbacks_for_one_call_at_two_instances_at_once_both_take_effect() {
     let fake = FakeTwilio::start().await;
     let port = storyline_testkit::ports::free_port();
     let instance = |dir: &std::path::Path| {
-        let mut f = figment(dir, port, Some(&fake))
-            .merge(("storyline.calls_per_second", 1000.0))
-            .merge(("storyline.calls_per_number_per_hour", 0))
-            .merge(("storyline.calls_per_address_per_hour", 0));
+        let mut f = without_limits(figment(dir, port, Some(&fake))).merge(("storyline.calls_per_second", 1000.0));
         for (key, value) in backend.settings() {
             f = f.merge((key, value));
         }

@@ -183,3 +183,64 @@ fn a_valid_number_among_tricks_is_still_called() {
     let (status, _) = post_raw(b"tel=201-555-0107&tel=%3Cscript%3E&other=%FF".to_vec()).expect("an allowed answer");
     assert_eq!(status, Status::SeeOther);
 }
+
+/// Sends a request's headers and only the start of its body (more than the 14 bytes Rocket itself reads first, with
+/// no time limit of its own, to look for `_method`), then waits: the answer, as the server sent it.
+async fn trickle(port: u16, path: &str, headers: &str) -> String {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let mut conn = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .expect("a connection");
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Length: 100\r\n{headers}\r\ntel=201-555-0100"
+    );
+    conn.write_all(head.as_bytes()).await.expect("sent");
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(std::time::Duration::from_secs(30), async {
+        let mut buf = [0u8; 4096];
+        // The answer's head is enough: the connection may stay open after it.
+        while !String::from_utf8_lossy(&answer).contains("\r\n\r\n") {
+            match conn.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => answer.extend_from_slice(&buf[..n]),
+            }
+        }
+    })
+    .await;
+    assert!(read.is_ok(), "{path}: the server kept waiting for the body");
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_that_never_finishes_arriving_is_answered_408_within_seconds() {
+    storyline_testkit::within(async {
+        let dir = tempfile::tempdir().expect("a data directory");
+        let server = storyline_testkit::Server::start(
+            storyline_testkit::Config::embedded(dir.path()).with("storyline.api_key", "k".repeat(32)),
+        )
+        .await;
+        let port = server.port;
+        let form = "Content-Type: application/x-www-form-urlencoded\r\n";
+        let api = format!(
+            "Content-Type: application/json\r\nAuthorization: Bearer {}\r\n",
+            "k".repeat(32)
+        );
+        let webhook = format!("{form}X-Twilio-Signature: AAAA\r\n");
+        let hook = "/recording/AAAAAAAAAAAAAAAAAAAAAA/call_status";
+        let started = std::time::Instant::now();
+        let (a, b, c) = tokio::join!(
+            trickle(port, "/", form),
+            trickle(port, "/api/v1/stories", &api),
+            trickle(port, hook, &webhook),
+        );
+        for (what, answer) in [("the form", a), ("the API", b), ("a webhook", c)] {
+            assert!(answer.starts_with("HTTP/1.1 408"), "{what}: {answer}");
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(20),
+            "{:?}",
+            started.elapsed()
+        );
+    })
+    .await;
+}

@@ -11,6 +11,7 @@ use rocket::local::asynchronous::Client;
 use storyline_core::AuthToken;
 use storyline_core::signature::{Algorithm, sign};
 use storyline_testkit::fake_twilio::{AUTH_TOKEN, SharedServer};
+use storyline_testkit::settings::without_limits;
 
 const HOOKS: [&str; 4] = ["call_started", "recorded", "call_status", "recording_status_updated"];
 
@@ -19,9 +20,7 @@ fn harness() -> &'static SharedServer {
     HARNESS.get_or_init(|| {
         SharedServer::start(|f| {
             // Real-time background delays: no reconciliation touches a recording while a test watches it.
-            f.merge(("storyline.calls_per_number_per_hour", 0))
-                .merge(("storyline.calls_per_address_per_hour", 0))
-                .merge(("storyline.sandbox_speed", 1.0))
+            without_limits(f).merge(("storyline.test_time_scale", 1.0))
         })
     })
 }

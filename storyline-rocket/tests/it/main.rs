@@ -14,6 +14,7 @@ mod events;
 mod hostile_form;
 mod hostile_secrets;
 mod hostile_webhooks;
+mod privacy;
 mod restart;
 mod startup;
 mod story_flow;

@@ -213,6 +213,23 @@ fn live_mode_refuses_a_plain_http_public_url_unless_loopback_or_allowed() {
     assert_starts(&allowed);
 }
 
+#[test]
+fn the_test_time_scale_is_refused_against_a_twilio_that_is_not_local() {
+    let live = |base: &str| {
+        vars(&[
+            ("TWILIO_ACCOUNT_SID", "AC0123456789abcdef0123456789abcdef"),
+            ("TWILIO_AUTH_TOKEN", "0123456789abcdef0123456789abcdef"),
+            ("TWILIO_FROM_NUMBER", "+12015550199"),
+            ("TWILIO_API_BASE_URL", base),
+            ("STORYLINE_PUBLIC_URL", "https://stories.example.com"),
+            ("STORYLINE_TEST_TIME_SCALE", "20"),
+        ])
+    };
+    assert_refused(&live("https://api.twilio.com"), "STORYLINE_TEST_TIME_SCALE", "\0");
+    // A local stand-in (the tests' fake Twilio or sandbox) may run the server's timings faster.
+    assert_starts(&live("http://127.0.0.1:1"));
+}
+
 /// Asserts the binary starts (it is then stopped).
 fn assert_starts(env: &[(String, String)]) {
     let dir = tempfile::tempdir().expect("a data directory");
