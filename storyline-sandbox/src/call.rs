@@ -18,9 +18,14 @@ async fn progress(state: &Arc<State>, sid: &CallSid, status: CallStatus) {
     let (event, callback) = {
         let mut calls = state.calls.lock().expect("not poisoned");
         let Some(call) = calls.get_mut(sid) else { return };
+        // An ended call stays ended, whatever a task still running for it reports.
+        if call.status.is_final() {
+            return;
+        }
         call.status = status;
         match status {
-            CallStatus::InProgress => call.start_time = Some(now),
+            CallStatus::Initiated => call.start_time = Some(now),
+            CallStatus::InProgress => call.answered_at = Some(now),
             CallStatus::Completed
             | CallStatus::Busy
             | CallStatus::Failed
@@ -43,10 +48,7 @@ async fn progress(state: &Arc<State>, sid: &CallSid, status: CallStatus) {
         };
         let seq = call.sequence;
         call.sequence += 1;
-        let duration = match (call.start_time, call.end_time) {
-            (Some(s), Some(e)) => (e - s).whole_seconds(),
-            _ => 0,
-        };
+        let duration = call.duration_secs().unwrap_or(0);
         (
             (event, seq, duration, status),
             (url, call.status_callback_method.clone()),

@@ -5,6 +5,7 @@
 mod call;
 mod error;
 pub mod faults;
+mod listing;
 pub mod media;
 mod outbound;
 mod phone;

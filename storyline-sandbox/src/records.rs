@@ -56,6 +56,31 @@ impl CallStatus {
         }
     }
 
+    /// The status Twilio spells `s`.
+    pub(crate) fn parse(s: &str) -> Option<Self> {
+        [
+            Self::Queued,
+            Self::Initiated,
+            Self::Ringing,
+            Self::InProgress,
+            Self::Completed,
+            Self::Busy,
+            Self::Failed,
+            Self::NoAnswer,
+            Self::Canceled,
+        ]
+        .into_iter()
+        .find(|status| status.as_str() == s)
+    }
+
+    /// Whether the call has ended: nothing changes it after this.
+    pub(crate) fn is_final(self) -> bool {
+        matches!(
+            self,
+            Self::Completed | Self::Busy | Self::Failed | Self::NoAnswer | Self::Canceled
+        )
+    }
+
     pub(crate) fn sip_code(self) -> u16 {
         match self {
             Self::Busy => 486,
@@ -82,7 +107,10 @@ pub(crate) struct CallRecord {
     pub timeout: u32,
     pub machine_detection: Option<String>,
     pub created_at: OffsetDateTime,
+    /// When dialling began (`initiated`): Twilio's `start_time`, empty while the call is queued.
     pub start_time: Option<OffsetDateTime>,
+    /// When the call was answered: its `duration` counts from here.
+    pub answered_at: Option<OffsetDateTime>,
     pub end_time: Option<OffsetDateTime>,
     pub answered_by: Option<String>,
     pub sequence: u32,
@@ -168,6 +196,7 @@ impl CallRecord {
             machine_detection,
             created_at: OffsetDateTime::now_utc(),
             start_time: None,
+            answered_at: None,
             end_time: None,
             answered_by: None,
             sequence: 0,
@@ -175,13 +204,15 @@ impl CallRecord {
         })
     }
 
+    /// Whole seconds from the answer to the end, once the call has ended.
+    pub(crate) fn duration_secs(&self) -> Option<i64> {
+        let end = self.end_time?;
+        Some(self.answered_at.map_or(0, |a| (end - a).whole_seconds()))
+    }
+
     /// The Call resource as Twilio's REST API returns it.
     pub(crate) fn to_json(&self, account: &AccountSid) -> Value {
-        let duration = match (self.start_time, self.end_time) {
-            (Some(s), Some(e)) => Some((e - s).whole_seconds().to_string()),
-            (None, Some(_)) => Some("0".into()),
-            _ => None,
-        };
+        let duration = self.duration_secs().map(|d| d.to_string());
         let uri = format!("/2010-04-01/Accounts/{account}/Calls/{}.json", self.sid);
         json!({
             "sid": self.sid,
@@ -269,5 +300,29 @@ impl RecordingRecord {
             "uri": uri,
             "subresource_uris": {},
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn call_statuses_are_spelled_as_twilio_spells_them() {
+        let wire = [
+            "queued",
+            "initiated",
+            "ringing",
+            "in-progress",
+            "completed",
+            "busy",
+            "failed",
+            "no-answer",
+            "canceled",
+        ];
+        for spelling in wire {
+            assert_eq!(CallStatus::parse(spelling).map(CallStatus::as_str), Some(spelling));
+        }
+        assert_eq!(CallStatus::parse("inprogress"), None);
     }
 }

@@ -13,12 +13,14 @@ use subtle::ConstantTimeEq;
 
 use crate::call;
 use crate::error::ApiError;
+use crate::listing::CallFilter;
 use crate::media;
 use crate::state::State;
 
 pub(crate) fn routes() -> Vec<Route> {
     routes![
         create_call,
+        list_calls,
         fetch_call,
         call_recordings,
         list_recordings,
@@ -28,7 +30,12 @@ pub(crate) fn routes() -> Vec<Route> {
 }
 
 pub(crate) fn catchers() -> Vec<Catcher> {
-    catchers![not_found, unauthorized, too_many_requests, unavailable]
+    catchers![bad_request, not_found, unauthorized, too_many_requests, unavailable]
+}
+
+#[catch(400)]
+fn bad_request() -> ApiError {
+    ApiError::bad(20001, "Bad request")
 }
 
 #[catch(404)]
@@ -133,6 +140,58 @@ async fn create_call(
     let state = Arc::clone(state);
     tokio::spawn(async move { call::run(state, sid).await });
     Ok((Status::Created, Json(json)))
+}
+
+/// The query string's pairs, decoded; names such as `StartTime>` are no Rust identifiers for Rocket to bind.
+pub(crate) struct QueryPairs(Vec<(String, String)>);
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for QueryPairs {
+    type Error = ();
+
+    async fn from_request(req: &'r Request<'_>) -> Outcome<Self, ()> {
+        let query = req.uri().query().map_or("", |q| q.as_str());
+        match serde_urlencoded::from_str(query) {
+            Ok(pairs) => Outcome::Success(QueryPairs(pairs)),
+            Err(_) => Outcome::Error((Status::BadRequest, ())),
+        }
+    }
+}
+
+/// The account's calls, newest first, filtered and paged as Twilio documents.
+#[get("/2010-04-01/Accounts/<account>/Calls.json")]
+fn list_calls(
+    _healthy: Healthy,
+    _auth: Authenticated,
+    state: &Managed<Arc<State>>,
+    account: &str,
+    query: QueryPairs,
+) -> ApiResult<Json<Value>> {
+    check_account(state, account)?;
+    let filter = CallFilter::from_query(&query.0)?;
+    let calls = state.calls.lock().expect("not poisoned");
+    let mut matching: Vec<_> = calls.values().filter(|c| filter.admits(c)).collect();
+    matching.sort_by_key(|c| std::cmp::Reverse(c.created_at));
+    let start = filter.page * filter.page_size;
+    let items: Vec<Value> = matching
+        .iter()
+        .skip(start)
+        .take(filter.page_size)
+        .map(|c| c.to_json(&state.account_sid))
+        .collect();
+    let path = format!("/2010-04-01/Accounts/{account}/Calls.json");
+    let more = matching.len() > start + items.len();
+    Ok(Json(json!({
+        "calls": items,
+        "first_page_uri": filter.page_uri(&path, 0),
+        "next_page_uri": more.then(|| filter.page_uri(&path, filter.page + 1)),
+        "previous_page_uri": (filter.page > 0).then(|| filter.page_uri(&path, filter.page - 1)),
+        "page": filter.page,
+        "page_size": filter.page_size,
+        "start": start,
+        "end": (start + items.len()).saturating_sub(1),
+        "uri": filter.page_uri(&path, filter.page),
+    })))
 }
 
 #[get("/2010-04-01/Accounts/<account>/Calls/<call>")]

@@ -1,0 +1,5 @@
+//! Behaviour tests: a sandbox on its own port, an application serving TwiML to it over HTTP, and Twilio's REST API
+//! spoken as a client speaks it.
+
+mod app;
+mod list_calls;
