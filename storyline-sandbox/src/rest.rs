@@ -13,6 +13,7 @@ use subtle::ConstantTimeEq;
 
 use crate::call;
 use crate::error::ApiError;
+use crate::faults::{self, Faults};
 use crate::listing::CallFilter;
 use crate::media;
 use crate::state::State;
@@ -137,8 +138,15 @@ async fn create_call(
     let json = record.to_json(&state.account_sid);
     let sid = record.sid.clone();
     state.calls.lock().expect("not poisoned").insert(sid.clone(), record);
-    let state = Arc::clone(state);
-    tokio::spawn(async move { call::run(state, sid).await });
+    let running = Arc::clone(state);
+    tokio::spawn(async move { call::run(running, sid).await });
+    // The call is queued and runs; only the answer saying so is lost, as when Twilio fails after accepting a call.
+    if Faults::roll(state.faults.create_then_timeout) {
+        tokio::time::sleep(faults::CREATE_HOLD).await;
+    }
+    if Faults::roll(state.faults.create_then_error) {
+        return Err(ApiError::new(500, 20500, "An internal server error has occurred"));
+    }
     Ok((Status::Created, Json(json)))
 }
 

@@ -2,4 +2,5 @@
 //! spoken as a client speaks it.
 
 mod app;
+mod create_faults;
 mod list_calls;
