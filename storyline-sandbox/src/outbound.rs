@@ -76,6 +76,18 @@ impl Client {
         url: &str,
         params: &[(String, String)],
     ) -> Result<Reply, SendError> {
+        self.send_within(WEBHOOK_TIMEOUT, token, method, url, params).await
+    }
+
+    /// [`Client::send`], given up on after `limit`.
+    pub(crate) async fn send_within(
+        &self,
+        limit: Duration,
+        token: &AuthToken,
+        method: &str,
+        url: &str,
+        params: &[(String, String)],
+    ) -> Result<Reply, SendError> {
         // Twilio never sends the fragment: it holds connection overrides (`#rc=2`), which are not signed either.
         let url = url.split('#').next().unwrap_or(url);
         let form = serde_urlencoded::to_string(params).map_err(|e| SendError::Transport(e.to_string()))?;
@@ -123,9 +135,9 @@ impl Client {
             })
         };
         let started = std::time::Instant::now();
-        let reply = tokio::time::timeout(WEBHOOK_TIMEOUT, fut)
+        let reply = tokio::time::timeout(limit, fut)
             .await
-            .map_err(|_| SendError::Timeout(WEBHOOK_TIMEOUT))?;
+            .map_err(|_| SendError::Timeout(limit))?;
         if reply.is_ok() {
             self.latencies.lock().expect("not poisoned").push(started.elapsed());
         }

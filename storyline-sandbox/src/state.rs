@@ -12,6 +12,10 @@ use crate::outbound::{self, for_logs};
 use crate::phone;
 use crate::records::{CallRecord, RecordingRecord};
 
+/// The shortest TwiML limit at any speed: a debug build on a loaded machine answers slower than 15 s divided by a speed
+/// of 50, and is no slow application.
+pub(crate) const MIN_TWIML_LIMIT: Duration = Duration::from_secs(2);
+
 /// Everything the sandbox knows, shared by its REST routes and the calls it runs.
 pub(crate) struct State {
     pub account_sid: AccountSid,
@@ -32,6 +36,11 @@ impl State {
     /// The sandbox's own base URL, for the URLs it hands out.
     pub(crate) fn public_base(&self) -> &str {
         self.base_url.get().map(String::as_str).unwrap_or("http://127.0.0.1")
+    }
+
+    /// How long a TwiML request may take: Twilio's 15 s in call time, but never under [`MIN_TWIML_LIMIT`].
+    pub(crate) fn twiml_limit(&self) -> Duration {
+        outbound::WEBHOOK_TIMEOUT.div_f64(self.speed).max(MIN_TWIML_LIMIT)
     }
 
     /// Sleeps for `secs` seconds of call time.

@@ -4,3 +4,4 @@
 mod app;
 mod create_faults;
 mod list_calls;
+mod twiml_timeout;
