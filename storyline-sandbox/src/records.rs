@@ -253,7 +253,7 @@ pub(crate) struct RecordingRecord {
     pub sid: RecordingSid,
     pub call_sid: CallSid,
     pub created_at: OffsetDateTime,
-    /// `in-progress`, `processing`, `completed` or `absent`.
+    /// `in-progress`, `processing`, `completed`, `absent` or `failed`.
     pub status: &'static str,
     /// Which sample story the storyteller told (for the MP3 copy); `None` for the sandbox phone's own audio.
     pub sample: Option<usize>,
@@ -291,7 +291,7 @@ impl RecordingRecord {
             "duration": if self.status == "completed" { Some(self.duration_secs().to_string()) } else { None },
             "channels": 1,
             "source": "RecordVerb",
-            "error_code": null,
+            "error_code": (self.status == "failed").then_some(crate::runner::RECORDING_FAILED),
             "price": null,
             "price_unit": "USD",
             "track": "both",

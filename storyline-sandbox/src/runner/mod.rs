@@ -3,6 +3,8 @@
 
 mod record;
 
+pub(crate) use record::RECORDING_FAILED;
+
 use std::sync::Arc;
 
 use storyline_core::CallSid;

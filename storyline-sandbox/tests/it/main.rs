@@ -4,4 +4,5 @@
 mod app;
 mod create_faults;
 mod list_calls;
+mod recording;
 mod twiml_timeout;
