@@ -71,11 +71,16 @@ async fn progress(state: &Arc<State>, sid: &CallSid, status: CallStatus) {
     });
 }
 
-/// Places the call on the virtual phone and runs it to its end.
+/// Places the call on the virtual phone and runs it to its end, then lets the sandbox forget what it no longer keeps.
 pub(crate) async fn run(state: Arc<State>, sid: CallSid) {
+    place(&state, &sid).await;
+    state.evict();
+}
+
+async fn place(state: &Arc<State>, sid: &CallSid) {
     let (to, timeout, amd) = {
         let calls = state.calls.lock().expect("not poisoned");
-        let Some(c) = calls.get(&sid) else { return };
+        let Some(c) = calls.get(sid) else { return };
         (c.to.clone(), c.timeout, c.machine_detection.is_some())
     };
     let mut behaviour = Behaviour::for_number(&to);
@@ -89,22 +94,22 @@ pub(crate) async fn run(state: Arc<State>, sid: CallSid) {
     }
     // Outbound calls are paced and start from `queued`.
     state.wait(0.5).await;
-    progress(&state, &sid, CallStatus::Initiated).await;
+    progress(state, sid, CallStatus::Initiated).await;
     state.wait(1.0).await;
     if behaviour == Behaviour::Unreachable {
-        progress(&state, &sid, CallStatus::Failed).await;
+        progress(state, sid, CallStatus::Failed).await;
         return;
     }
-    progress(&state, &sid, CallStatus::Ringing).await;
+    progress(state, sid, CallStatus::Ringing).await;
     match behaviour {
         Behaviour::Busy => {
             state.wait(2.0).await;
-            progress(&state, &sid, CallStatus::Busy).await;
+            progress(state, sid, CallStatus::Busy).await;
             return;
         }
         Behaviour::NeverAnswers => {
             state.wait(f64::from(timeout)).await;
-            progress(&state, &sid, CallStatus::NoAnswer).await;
+            progress(state, sid, CallStatus::NoAnswer).await;
             return;
         }
         Behaviour::BrowserPhone => {
@@ -113,12 +118,12 @@ pub(crate) async fn run(state: Arc<State>, sid: CallSid) {
                 Ring::Answered => {}
                 Ring::Declined => {
                     session.end_with("You declined the call.");
-                    progress(&state, &sid, CallStatus::Busy).await;
+                    progress(state, sid, CallStatus::Busy).await;
                     return;
                 }
                 Ring::NoAnswer => {
                     session.end_with("Missed call.");
-                    progress(&state, &sid, CallStatus::NoAnswer).await;
+                    progress(state, sid, CallStatus::NoAnswer).await;
                     return;
                 }
             }
@@ -134,11 +139,11 @@ pub(crate) async fn run(state: Arc<State>, sid: CallSid) {
         } else {
             "human"
         };
-        if let Some(c) = state.calls.lock().expect("not poisoned").get_mut(&sid) {
+        if let Some(c) = state.calls.lock().expect("not poisoned").get_mut(sid) {
             c.answered_by = Some(by.into());
         }
     }
-    progress(&state, &sid, CallStatus::InProgress).await;
-    runner::converse(&state, &sid, behaviour, phone.as_mut()).await;
-    progress(&state, &sid, CallStatus::Completed).await;
+    progress(state, sid, CallStatus::InProgress).await;
+    runner::converse(state, sid, behaviour, phone.as_mut()).await;
+    progress(state, sid, CallStatus::Completed).await;
 }

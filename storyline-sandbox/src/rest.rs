@@ -137,6 +137,7 @@ async fn create_call(
     let record = crate::records::CallRecord::from_request(&pairs)?;
     let json = record.to_json(&state.account_sid);
     let sid = record.sid.clone();
+    state.evict();
     state.calls.lock().expect("not poisoned").insert(sid.clone(), record);
     let running = Arc::clone(state);
     tokio::spawn(async move { call::run(running, sid).await });

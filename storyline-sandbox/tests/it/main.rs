@@ -5,4 +5,5 @@ mod app;
 mod create_faults;
 mod list_calls;
 mod recording;
+mod retention;
 mod twiml_timeout;
