@@ -14,8 +14,7 @@ use crate::storyteller::Behaviour;
 
 /// Moves the call to `status` and sends the status callback if the application asked for that event.
 async fn progress(state: &Arc<State>, sid: &CallSid, status: CallStatus) {
-    let now = OffsetDateTime::now_utc();
-    let (event, callback) = {
+    {
         let mut calls = state.calls.lock().expect("not poisoned");
         let Some(call) = calls.get_mut(sid) else { return };
         // An ended call stays ended, whatever a task still running for it reports.
@@ -23,16 +22,40 @@ async fn progress(state: &Arc<State>, sid: &CallSid, status: CallStatus) {
             return;
         }
         call.status = status;
+        let now = OffsetDateTime::now_utc();
         match status {
             CallStatus::Initiated => call.start_time = Some(now),
             CallStatus::InProgress => call.answered_at = Some(now),
-            CallStatus::Completed
-            | CallStatus::Busy
-            | CallStatus::Failed
-            | CallStatus::NoAnswer
-            | CallStatus::Canceled => call.end_time = Some(now),
+            s if s.is_final() => call.end_time = Some(now),
             _ => {}
         }
+    }
+    announce(state, sid, status);
+}
+
+/// Cancels a call that has not been answered, as `POST Calls/{CallSid}.json` with `Status=canceled` does: `false` if
+/// it was answered or has ended. Its task sends the callback.
+pub(crate) fn cancel(state: &State, sid: &CallSid) -> bool {
+    let mut calls = state.calls.lock().expect("not poisoned");
+    let Some(call) = calls.get_mut(sid) else { return false };
+    if !matches!(
+        call.status,
+        CallStatus::Queued | CallStatus::Initiated | CallStatus::Ringing
+    ) {
+        return false;
+    }
+    call.status = CallStatus::Canceled;
+    call.end_time = Some(OffsetDateTime::now_utc());
+    call.cancel.notify_one();
+    true
+}
+
+/// Sends the status callback for `status`, if the application asked for that event.
+fn announce(state: &Arc<State>, sid: &CallSid, status: CallStatus) {
+    let now = OffsetDateTime::now_utc();
+    let (event, callback) = {
+        let mut calls = state.calls.lock().expect("not poisoned");
+        let Some(call) = calls.get_mut(sid) else { return };
         let event = match status {
             CallStatus::Queued => return,
             CallStatus::Initiated => "initiated",
@@ -73,7 +96,26 @@ async fn progress(state: &Arc<State>, sid: &CallSid, status: CallStatus) {
 
 /// Places the call on the virtual phone and runs it to its end, then lets the sandbox forget what it no longer keeps.
 pub(crate) async fn run(state: Arc<State>, sid: CallSid) {
-    place(&state, &sid).await;
+    let Some(canceled) = state
+        .calls
+        .lock()
+        .expect("not poisoned")
+        .get(&sid)
+        .map(|c| c.cancel.clone())
+    else {
+        return;
+    };
+    tokio::select! {
+        biased;
+        () = canceled.notified() => {
+            // Twilio says nothing of a call canceled while still queued.
+            let dialled = state.calls.lock().expect("not poisoned").get(&sid).is_some_and(|c| c.start_time.is_some());
+            if dialled {
+                announce(&state, &sid, CallStatus::Canceled);
+            }
+        }
+        () = place(&state, &sid) => {}
+    }
     state.evict();
 }
 
@@ -106,6 +148,12 @@ async fn place(state: &Arc<State>, sid: &CallSid) {
             state.wait(2.0).await;
             progress(state, sid, CallStatus::Busy).await;
             return;
+        }
+        Behaviour::CanceledWhileRinging => {
+            state.wait(2.0).await;
+            cancel(state, sid);
+            // The call's task sees the cancel and ends the call.
+            std::future::pending::<()>().await;
         }
         Behaviour::NeverAnswers => {
             state.wait(f64::from(timeout)).await;
@@ -144,6 +192,16 @@ async fn place(state: &Arc<State>, sid: &CallSid) {
         }
     }
     progress(state, sid, CallStatus::InProgress).await;
+    if state
+        .calls
+        .lock()
+        .expect("not poisoned")
+        .get(sid)
+        .is_none_or(|c| c.status.is_final())
+    {
+        // Canceled just before the answer.
+        return;
+    }
     runner::converse(state, sid, behaviour, phone.as_mut()).await;
     progress(state, sid, CallStatus::Completed).await;
 }

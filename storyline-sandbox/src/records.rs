@@ -84,7 +84,7 @@ impl CallStatus {
     pub(crate) fn sip_code(self) -> u16 {
         match self {
             Self::Busy => 486,
-            Self::NoAnswer => 487,
+            Self::NoAnswer | Self::Canceled => 487,
             Self::Failed => 404,
             _ => 200,
         }
@@ -116,6 +116,8 @@ pub(crate) struct CallRecord {
     pub sequence: u32,
     /// A TwiML request of this call failed (timed out, errored, or did not parse).
     pub twiml_failed: bool,
+    /// Told when the call is canceled before it is answered.
+    pub cancel: std::sync::Arc<tokio::sync::Notify>,
 }
 
 fn field<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
@@ -201,6 +203,7 @@ impl CallRecord {
             answered_by: None,
             sequence: 0,
             twiml_failed: false,
+            cancel: Default::default(),
         })
     }
 

@@ -23,6 +23,7 @@ pub(crate) fn routes() -> Vec<Route> {
         create_call,
         list_calls,
         fetch_call,
+        update_call,
         call_recordings,
         list_recordings,
         fetch_recording,
@@ -149,6 +150,49 @@ async fn create_call(
         return Err(ApiError::new(500, 20500, "An internal server error has occurred"));
     }
     Ok((Status::Created, Json(json)))
+}
+
+/// `Status=canceled` (or `completed`) cancels a call not yet answered; a call in progress is left alone by `canceled`.
+#[post("/2010-04-01/Accounts/<account>/Calls/<call>", data = "<body>")]
+fn update_call(
+    _healthy: Healthy,
+    _auth: Authenticated,
+    state: &Managed<Arc<State>>,
+    account: &str,
+    call: &str,
+    body: String,
+) -> ApiResult<Json<Value>> {
+    check_account(state, account)?;
+    let sid: CallSid = strip(call, ".json")
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| ApiError::not_found(call))?;
+    let pairs: Vec<(String, String)> =
+        serde_urlencoded::from_str(&body).map_err(|_| ApiError::new(400, 20001, "Invalid form body"))?;
+    let status = pairs.iter().find(|(k, _)| k == "Status").map(|(_, v)| v.as_str());
+    let now = state
+        .calls
+        .lock()
+        .expect("not poisoned")
+        .get(&sid)
+        .map(|c| c.status)
+        .ok_or_else(|| ApiError::not_found(call))?;
+    match status {
+        Some("canceled" | "completed") if now.is_final() => {
+            return Err(ApiError::bad(21220, "Call is not in-progress. Cannot redirect."));
+        }
+        Some("canceled") if now == crate::CallStatus::InProgress => {}
+        Some("canceled" | "completed") if call::cancel(state, &sid) => {}
+        Some("completed") => {
+            return Err(ApiError::bad(20001, "This sandbox cannot hang up a call in progress"));
+        }
+        // Raced with the answer or the end: what it is now says.
+        Some("canceled") => {}
+        Some(other) => return Err(ApiError::bad(20001, format!("Invalid Status: {other}"))),
+        None => return Err(ApiError::bad(20001, "This sandbox updates a call's Status only")),
+    }
+    let calls = state.calls.lock().expect("not poisoned");
+    let record = calls.get(&sid).ok_or_else(|| ApiError::not_found(call))?;
+    Ok(Json(record.to_json(&state.account_sid)))
 }
 
 /// The query string's pairs, decoded; names such as `StartTime>` are no Rust identifiers for Rocket to bind.

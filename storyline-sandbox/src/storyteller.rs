@@ -28,6 +28,8 @@ pub enum Behaviour {
     PausesMidStory,
     /// Tells the story, but Twilio fails to store the recording (`RecordingStatus=failed`).
     RecordingFails,
+    /// Rings; after 2 s the call is canceled, as when the account cancels it from elsewhere (`canceled`).
+    CanceledWhileRinging,
     /// The sandbox phone open in a browser (`GET /phone` on the sandbox): a person answers, listens and speaks.
     BrowserPhone,
 }
@@ -52,6 +54,7 @@ impl Behaviour {
             "+12015550108" => Self::TalksTooLong,
             "+12015550109" => Self::PausesMidStory,
             "+12015550111" => Self::RecordingFails,
+            "+12015550112" => Self::CanceledWhileRinging,
             BROWSER_PHONE_NUMBER => Self::BrowserPhone,
             _ => Self::TellsStory,
         }
@@ -59,7 +62,10 @@ impl Behaviour {
 
     /// Whether someone (or something) picks up.
     pub fn answers(self) -> bool {
-        !matches!(self, Self::Busy | Self::NeverAnswers | Self::Unreachable)
+        !matches!(
+            self,
+            Self::Busy | Self::NeverAnswers | Self::Unreachable | Self::CanceledWhileRinging
+        )
     }
 
     /// Which sample story this number tells, so one number always tells the same one.
@@ -93,6 +99,7 @@ mod tests {
         assert_eq!(Behaviour::for_number("+12015550109"), Behaviour::PausesMidStory);
         assert_eq!(Behaviour::for_number("+12015550110"), Behaviour::BrowserPhone);
         assert_eq!(Behaviour::for_number("+12015550111"), Behaviour::RecordingFails);
+        assert_eq!(Behaviour::for_number("+12015550112"), Behaviour::CanceledWhileRinging);
         assert_eq!(Behaviour::for_number("+19175552368"), Behaviour::TellsStory);
     }
 }

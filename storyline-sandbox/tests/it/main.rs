@@ -2,6 +2,7 @@
 //! spoken as a client speaks it.
 
 mod app;
+mod cancel;
 mod create_faults;
 mod list_calls;
 mod recording;
