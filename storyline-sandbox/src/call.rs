@@ -14,20 +14,48 @@ use crate::storyteller::Behaviour;
 
 /// Moves the call to `status` and sends the status callback if the application asked for that event.
 async fn progress(state: &Arc<State>, sid: &CallSid, status: CallStatus) {
+    {
+        let mut calls = state.calls.lock().expect("not poisoned");
+        let Some(call) = calls.get_mut(sid) else { return };
+        // An ended call stays ended, whatever a task still running for it reports.
+        if call.status.is_final() {
+            return;
+        }
+        call.status = status;
+        let now = OffsetDateTime::now_utc();
+        match status {
+            CallStatus::Initiated => call.start_time = Some(now),
+            CallStatus::InProgress => call.answered_at = Some(now),
+            s if s.is_final() => call.end_time = Some(now),
+            _ => {}
+        }
+    }
+    announce(state, sid, status);
+}
+
+/// Cancels a call that has not been answered, as `POST Calls/{CallSid}.json` with `Status=canceled` does: `false` if
+/// it was answered or has ended. Its task sends the callback.
+pub(crate) fn cancel(state: &State, sid: &CallSid) -> bool {
+    let mut calls = state.calls.lock().expect("not poisoned");
+    let Some(call) = calls.get_mut(sid) else { return false };
+    if !matches!(
+        call.status,
+        CallStatus::Queued | CallStatus::Initiated | CallStatus::Ringing
+    ) {
+        return false;
+    }
+    call.status = CallStatus::Canceled;
+    call.end_time = Some(OffsetDateTime::now_utc());
+    call.cancel.notify_one();
+    true
+}
+
+/// Sends the status callback for `status`, if the application asked for that event.
+fn announce(state: &Arc<State>, sid: &CallSid, status: CallStatus) {
     let now = OffsetDateTime::now_utc();
     let (event, callback) = {
         let mut calls = state.calls.lock().expect("not poisoned");
         let Some(call) = calls.get_mut(sid) else { return };
-        call.status = status;
-        match status {
-            CallStatus::InProgress => call.start_time = Some(now),
-            CallStatus::Completed
-            | CallStatus::Busy
-            | CallStatus::Failed
-            | CallStatus::NoAnswer
-            | CallStatus::Canceled => call.end_time = Some(now),
-            _ => {}
-        }
         let event = match status {
             CallStatus::Queued => return,
             CallStatus::Initiated => "initiated",
@@ -43,10 +71,7 @@ async fn progress(state: &Arc<State>, sid: &CallSid, status: CallStatus) {
         };
         let seq = call.sequence;
         call.sequence += 1;
-        let duration = match (call.start_time, call.end_time) {
-            (Some(s), Some(e)) => (e - s).whole_seconds(),
-            _ => 0,
-        };
+        let duration = call.duration_secs().unwrap_or(0);
         (
             (event, seq, duration, status),
             (url, call.status_callback_method.clone()),
@@ -69,11 +94,35 @@ async fn progress(state: &Arc<State>, sid: &CallSid, status: CallStatus) {
     });
 }
 
-/// Places the call on the virtual phone and runs it to its end.
+/// Places the call on the virtual phone and runs it to its end, then lets the sandbox forget what it no longer keeps.
 pub(crate) async fn run(state: Arc<State>, sid: CallSid) {
+    let Some(canceled) = state
+        .calls
+        .lock()
+        .expect("not poisoned")
+        .get(&sid)
+        .map(|c| c.cancel.clone())
+    else {
+        return;
+    };
+    tokio::select! {
+        biased;
+        () = canceled.notified() => {
+            // Twilio says nothing of a call canceled while still queued.
+            let dialled = state.calls.lock().expect("not poisoned").get(&sid).is_some_and(|c| c.start_time.is_some());
+            if dialled {
+                announce(&state, &sid, CallStatus::Canceled);
+            }
+        }
+        () = place(&state, &sid) => {}
+    }
+    state.evict();
+}
+
+async fn place(state: &Arc<State>, sid: &CallSid) {
     let (to, timeout, amd) = {
         let calls = state.calls.lock().expect("not poisoned");
-        let Some(c) = calls.get(&sid) else { return };
+        let Some(c) = calls.get(sid) else { return };
         (c.to.clone(), c.timeout, c.machine_detection.is_some())
     };
     let mut behaviour = Behaviour::for_number(&to);
@@ -87,22 +136,28 @@ pub(crate) async fn run(state: Arc<State>, sid: CallSid) {
     }
     // Outbound calls are paced and start from `queued`.
     state.wait(0.5).await;
-    progress(&state, &sid, CallStatus::Initiated).await;
+    progress(state, sid, CallStatus::Initiated).await;
     state.wait(1.0).await;
     if behaviour == Behaviour::Unreachable {
-        progress(&state, &sid, CallStatus::Failed).await;
+        progress(state, sid, CallStatus::Failed).await;
         return;
     }
-    progress(&state, &sid, CallStatus::Ringing).await;
+    progress(state, sid, CallStatus::Ringing).await;
     match behaviour {
         Behaviour::Busy => {
             state.wait(2.0).await;
-            progress(&state, &sid, CallStatus::Busy).await;
+            progress(state, sid, CallStatus::Busy).await;
             return;
+        }
+        Behaviour::CanceledWhileRinging => {
+            state.wait(2.0).await;
+            cancel(state, sid);
+            // The call's task sees the cancel and ends the call.
+            std::future::pending::<()>().await;
         }
         Behaviour::NeverAnswers => {
             state.wait(f64::from(timeout)).await;
-            progress(&state, &sid, CallStatus::NoAnswer).await;
+            progress(state, sid, CallStatus::NoAnswer).await;
             return;
         }
         Behaviour::BrowserPhone => {
@@ -111,12 +166,12 @@ pub(crate) async fn run(state: Arc<State>, sid: CallSid) {
                 Ring::Answered => {}
                 Ring::Declined => {
                     session.end_with("You declined the call.");
-                    progress(&state, &sid, CallStatus::Busy).await;
+                    progress(state, sid, CallStatus::Busy).await;
                     return;
                 }
                 Ring::NoAnswer => {
                     session.end_with("Missed call.");
-                    progress(&state, &sid, CallStatus::NoAnswer).await;
+                    progress(state, sid, CallStatus::NoAnswer).await;
                     return;
                 }
             }
@@ -132,11 +187,21 @@ pub(crate) async fn run(state: Arc<State>, sid: CallSid) {
         } else {
             "human"
         };
-        if let Some(c) = state.calls.lock().expect("not poisoned").get_mut(&sid) {
+        if let Some(c) = state.calls.lock().expect("not poisoned").get_mut(sid) {
             c.answered_by = Some(by.into());
         }
     }
-    progress(&state, &sid, CallStatus::InProgress).await;
-    runner::converse(&state, &sid, behaviour, phone.as_mut()).await;
-    progress(&state, &sid, CallStatus::Completed).await;
+    progress(state, sid, CallStatus::InProgress).await;
+    if state
+        .calls
+        .lock()
+        .expect("not poisoned")
+        .get(sid)
+        .is_none_or(|c| c.status.is_final())
+    {
+        // Canceled just before the answer.
+        return;
+    }
+    runner::converse(state, sid, behaviour, phone.as_mut()).await;
+    progress(state, sid, CallStatus::Completed).await;
 }

@@ -1,8 +1,9 @@
 //! Faults Twilio really produces, on demand: callbacks duplicated, delayed (and so reordered) or never delivered; media
-//! that answers 404 for a while after its callback; REST answering 429 or 5xx in bursts; TwiML requests that time out.
+//! that answers 404 for a while after its callback; REST answering 429 or 5xx in bursts; a call placed whose
+//! `POST Calls.json` still answers 5xx or too late; TwiML requests that time out.
 //!
 //! Set them with [`Faults::parse`] (`STORYLINE_SANDBOX_FAULTS`), for example
-//! `duplicate=0.2,delay=0.3,max_delay=5,drop=0.05,media_404=3,rest_errors=0.05,twiml_timeout=0.02`.
+//! `duplicate=0.2,delay=0.3,max_delay=5,drop=0.05,media_404=3,rest_errors=0.05,twiml_timeout=0.02,create_then_error=0.05`.
 //! Probabilities are per request; times are in call seconds (scaled by the sandbox's speed).
 
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -24,12 +25,21 @@ pub struct Faults {
     pub rest_errors: f64,
     /// Probability that a TwiML request times out (Twilio gives up after 15 s and plays an application error).
     pub twiml_timeout: f64,
+    /// Probability that `POST Calls.json` places the call (it rings and runs) but answers `500` (20500).
+    pub create_then_error: f64,
+    /// Probability that `POST Calls.json` places the call but holds its `201` for [`CREATE_HOLD`], past any client's
+    /// timeout.
+    pub create_then_timeout: f64,
 }
+
+/// How long the `create_then_timeout` fault holds the answer to `POST Calls.json` (wall-clock, whatever the speed:
+/// the client's timeout is).
+pub const CREATE_HOLD: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// A fault specification that cannot be read.
 #[derive(Debug, thiserror::Error)]
 #[error(
-    "invalid sandbox fault `{0}`: expected name=number with names duplicate, delay, max_delay, drop, media_404, rest_errors, twiml_timeout"
+    "invalid sandbox fault `{0}`: expected name=number with names duplicate, delay, max_delay, drop, media_404, rest_errors, twiml_timeout, create_then_error, create_then_timeout"
 )]
 pub struct FaultsError(String);
 
@@ -56,6 +66,8 @@ impl Faults {
                 "media_404" => &mut f.media_404,
                 "rest_errors" => &mut f.rest_errors,
                 "twiml_timeout" => &mut f.twiml_timeout,
+                "create_then_error" => &mut f.create_then_error,
+                "create_then_timeout" => &mut f.create_then_timeout,
                 _ => return Err(FaultsError(part.into())),
             };
             *slot = value;
@@ -105,6 +117,8 @@ mod tests {
         assert_eq!(f.duplicate, 0.2);
         assert_eq!(f.max_delay, 4.0);
         assert_eq!(f.twiml_timeout, 0.02);
+        let f = Faults::parse("create_then_error=0.5,create_then_timeout=1").unwrap();
+        assert_eq!((f.create_then_error, f.create_then_timeout), (0.5, 1.0));
         assert_eq!(Faults::parse("").unwrap(), Faults::none());
         assert_eq!(Faults::parse("delay=1").unwrap().max_delay, 5.0);
         assert!(Faults::parse("explode=1").is_err());

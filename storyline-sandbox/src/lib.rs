@@ -5,6 +5,7 @@
 mod call;
 mod error;
 pub mod faults;
+mod listing;
 pub mod media;
 mod outbound;
 mod phone;
@@ -22,6 +23,7 @@ use std::time::Duration;
 use storyline_core::{AccountSid, AuthToken, CallSid};
 
 pub use faults::Faults;
+pub use outbound::MAX_LATENCY_SAMPLES;
 pub use records::{CallStatus, FROM_NUMBER};
 use state::State;
 
@@ -34,6 +36,33 @@ pub struct SandboxConfig {
     pub address: std::net::SocketAddr,
     /// Faults to inject (none by default).
     pub faults: Faults,
+    /// How much of what happened the sandbox keeps.
+    pub retention: Retention,
+}
+
+/// How long the sandbox keeps finished calls and their recordings, so a sandbox that runs for days stays small.
+///
+/// A call in progress is always kept. A finished call goes, with its recordings, once it ended more than `max_age`
+/// ago, or, oldest first, when more than `max_calls` calls have finished or their recordings' audio passes
+/// `max_audio_bytes`. It is then unknown to every endpoint (404), and to [`Sandbox::report`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Retention {
+    /// How long a finished call is kept after its end (wall-clock): an hour by default.
+    pub max_age: Duration,
+    /// The most finished calls kept: 1000 by default.
+    pub max_calls: usize,
+    /// The most audio kept, in bytes of 16-bit samples: 256 MiB by default (about 4.6 hours of phone audio).
+    pub max_audio_bytes: usize,
+}
+
+impl Default for Retention {
+    fn default() -> Self {
+        Self {
+            max_age: Duration::from_secs(3600),
+            max_calls: 1000,
+            max_audio_bytes: 256 << 20,
+        }
+    }
 }
 
 impl Default for SandboxConfig {
@@ -42,6 +71,7 @@ impl Default for SandboxConfig {
             speed: 1.0,
             address: ([127, 0, 0, 1], 0).into(),
             faults: Faults::none(),
+            retention: Retention::default(),
         }
     }
 }
@@ -85,6 +115,7 @@ impl Sandbox {
             },
             http: outbound::Client::new(),
             faults: config.faults.clone(),
+            retention: config.retention.clone(),
             burst: faults::Burst::default(),
             base_url: std::sync::OnceLock::new(),
             calls: Mutex::new(HashMap::new()),
@@ -147,7 +178,8 @@ impl Sandbox {
             .map(|c| c.status)
     }
 
-    /// What happened to every call so far: what a soak or chaos test checks the application against.
+    /// What happened to every call the sandbox still keeps (see [`Retention`]): what a soak or chaos test checks the
+    /// application against.
     pub fn report(&self) -> Vec<CallReport> {
         let calls = self.state.calls.lock().expect("not poisoned");
         let recordings = self.state.recordings.lock().expect("not poisoned");
@@ -171,9 +203,17 @@ impl Sandbox {
             .collect()
     }
 
-    /// How long the application took to answer each webhook the sandbox sent.
+    /// How long the application took to answer the webhooks the sandbox sent: the latest
+    /// [`MAX_LATENCY_SAMPLES`], oldest first.
     pub fn webhook_latencies(&self) -> Vec<Duration> {
-        self.state.http.latencies.lock().expect("not poisoned").clone()
+        self.state
+            .http
+            .latencies
+            .lock()
+            .expect("not poisoned")
+            .iter()
+            .copied()
+            .collect()
     }
 
     /// Stops the sandbox's HTTP server (calls in flight stop reaching anyone).

@@ -1,5 +1,6 @@
 //! The sandbox's outbound requests: signed form POSTs (and GETs) to the application's webhooks, as Twilio makes them.
 
+use std::collections::VecDeque;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -12,6 +13,26 @@ use storyline_core::signature::{Algorithm, sign};
 
 /// Twilio's hard limit on how long our server may take to answer a webhook.
 pub(crate) const WEBHOOK_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// How many webhook latencies the sandbox remembers: the latest ones, in a ring.
+pub const MAX_LATENCY_SAMPLES: usize = 10_000;
+
+/// The latest [`MAX_LATENCY_SAMPLES`] webhook latencies.
+#[derive(Debug, Default)]
+pub(crate) struct Latencies(VecDeque<Duration>);
+
+impl Latencies {
+    fn push(&mut self, latency: Duration) {
+        if self.0.len() == MAX_LATENCY_SAMPLES {
+            self.0.pop_front();
+        }
+        self.0.push_back(latency);
+    }
+
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &Duration> {
+        self.0.iter()
+    }
+}
 
 /// A webhook URL as the sandbox logs it: where it goes, not its path or query, which can hold the application's
 /// secrets (Storyline's carry a recording's id, the only key to a story).
@@ -49,8 +70,8 @@ pub(crate) enum SendError {
 #[derive(Clone)]
 pub(crate) struct Client {
     inner: HyperClient<hyper_rustls::HttpsConnector<HttpConnector>, Full<Bytes>>,
-    /// How long each answered request took.
-    pub latencies: std::sync::Arc<std::sync::Mutex<Vec<Duration>>>,
+    /// How long the latest answered requests took.
+    pub latencies: std::sync::Arc<std::sync::Mutex<Latencies>>,
 }
 
 impl Client {
@@ -71,6 +92,18 @@ impl Client {
     /// query string; signed with `X-Twilio-Signature`, and given up on after Twilio's 15 s.
     pub(crate) async fn send(
         &self,
+        token: &AuthToken,
+        method: &str,
+        url: &str,
+        params: &[(String, String)],
+    ) -> Result<Reply, SendError> {
+        self.send_within(WEBHOOK_TIMEOUT, token, method, url, params).await
+    }
+
+    /// [`Client::send`], given up on after `limit`.
+    pub(crate) async fn send_within(
+        &self,
+        limit: Duration,
         token: &AuthToken,
         method: &str,
         url: &str,
@@ -123,9 +156,9 @@ impl Client {
             })
         };
         let started = std::time::Instant::now();
-        let reply = tokio::time::timeout(WEBHOOK_TIMEOUT, fut)
+        let reply = tokio::time::timeout(limit, fut)
             .await
-            .map_err(|_| SendError::Timeout(WEBHOOK_TIMEOUT))?;
+            .map_err(|_| SendError::Timeout(limit))?;
         if reply.is_ok() {
             self.latencies.lock().expect("not poisoned").push(started.elapsed());
         }
@@ -136,6 +169,16 @@ impl Client {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn latencies_keep_only_the_latest_samples() {
+        let mut ring = Latencies::default();
+        for ms in 0..(MAX_LATENCY_SAMPLES as u64 + 5) {
+            ring.push(Duration::from_millis(ms));
+        }
+        assert_eq!(ring.iter().count(), MAX_LATENCY_SAMPLES);
+        assert_eq!(ring.iter().next(), Some(&Duration::from_millis(5)));
+    }
 
     #[test]
     fn logged_urls_keep_the_host_and_hide_the_path_and_query() {

@@ -56,10 +56,35 @@ impl CallStatus {
         }
     }
 
+    /// The status Twilio spells `s`.
+    pub(crate) fn parse(s: &str) -> Option<Self> {
+        [
+            Self::Queued,
+            Self::Initiated,
+            Self::Ringing,
+            Self::InProgress,
+            Self::Completed,
+            Self::Busy,
+            Self::Failed,
+            Self::NoAnswer,
+            Self::Canceled,
+        ]
+        .into_iter()
+        .find(|status| status.as_str() == s)
+    }
+
+    /// Whether the call has ended: nothing changes it after this.
+    pub(crate) fn is_final(self) -> bool {
+        matches!(
+            self,
+            Self::Completed | Self::Busy | Self::Failed | Self::NoAnswer | Self::Canceled
+        )
+    }
+
     pub(crate) fn sip_code(self) -> u16 {
         match self {
             Self::Busy => 486,
-            Self::NoAnswer => 487,
+            Self::NoAnswer | Self::Canceled => 487,
             Self::Failed => 404,
             _ => 200,
         }
@@ -82,12 +107,17 @@ pub(crate) struct CallRecord {
     pub timeout: u32,
     pub machine_detection: Option<String>,
     pub created_at: OffsetDateTime,
+    /// When dialling began (`initiated`): Twilio's `start_time`, empty while the call is queued.
     pub start_time: Option<OffsetDateTime>,
+    /// When the call was answered: its `duration` counts from here.
+    pub answered_at: Option<OffsetDateTime>,
     pub end_time: Option<OffsetDateTime>,
     pub answered_by: Option<String>,
     pub sequence: u32,
     /// A TwiML request of this call failed (timed out, errored, or did not parse).
     pub twiml_failed: bool,
+    /// Told when the call is canceled before it is answered.
+    pub cancel: std::sync::Arc<tokio::sync::Notify>,
 }
 
 fn field<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
@@ -168,20 +198,24 @@ impl CallRecord {
             machine_detection,
             created_at: OffsetDateTime::now_utc(),
             start_time: None,
+            answered_at: None,
             end_time: None,
             answered_by: None,
             sequence: 0,
             twiml_failed: false,
+            cancel: Default::default(),
         })
+    }
+
+    /// Whole seconds from the answer to the end, once the call has ended.
+    pub(crate) fn duration_secs(&self) -> Option<i64> {
+        let end = self.end_time?;
+        Some(self.answered_at.map_or(0, |a| (end - a).whole_seconds()))
     }
 
     /// The Call resource as Twilio's REST API returns it.
     pub(crate) fn to_json(&self, account: &AccountSid) -> Value {
-        let duration = match (self.start_time, self.end_time) {
-            (Some(s), Some(e)) => Some((e - s).whole_seconds().to_string()),
-            (None, Some(_)) => Some("0".into()),
-            _ => None,
-        };
+        let duration = self.duration_secs().map(|d| d.to_string());
         let uri = format!("/2010-04-01/Accounts/{account}/Calls/{}.json", self.sid);
         json!({
             "sid": self.sid,
@@ -222,7 +256,7 @@ pub(crate) struct RecordingRecord {
     pub sid: RecordingSid,
     pub call_sid: CallSid,
     pub created_at: OffsetDateTime,
-    /// `in-progress`, `processing`, `completed` or `absent`.
+    /// `in-progress`, `processing`, `completed`, `absent` or `failed`.
     pub status: &'static str,
     /// Which sample story the storyteller told (for the MP3 copy); `None` for the sandbox phone's own audio.
     pub sample: Option<usize>,
@@ -260,7 +294,7 @@ impl RecordingRecord {
             "duration": if self.status == "completed" { Some(self.duration_secs().to_string()) } else { None },
             "channels": 1,
             "source": "RecordVerb",
-            "error_code": null,
+            "error_code": (self.status == "failed").then_some(crate::runner::RECORDING_FAILED),
             "price": null,
             "price_unit": "USD",
             "track": "both",
@@ -269,5 +303,29 @@ impl RecordingRecord {
             "uri": uri,
             "subresource_uris": {},
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn call_statuses_are_spelled_as_twilio_spells_them() {
+        let wire = [
+            "queued",
+            "initiated",
+            "ringing",
+            "in-progress",
+            "completed",
+            "busy",
+            "failed",
+            "no-answer",
+            "canceled",
+        ];
+        for spelling in wire {
+            assert_eq!(CallStatus::parse(spelling).map(CallStatus::as_str), Some(spelling));
+        }
+        assert_eq!(CallStatus::parse("inprogress"), None);
     }
 }

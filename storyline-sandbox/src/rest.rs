@@ -13,13 +13,17 @@ use subtle::ConstantTimeEq;
 
 use crate::call;
 use crate::error::ApiError;
+use crate::faults::{self, Faults};
+use crate::listing::CallFilter;
 use crate::media;
 use crate::state::State;
 
 pub(crate) fn routes() -> Vec<Route> {
     routes![
         create_call,
+        list_calls,
         fetch_call,
+        update_call,
         call_recordings,
         list_recordings,
         fetch_recording,
@@ -28,7 +32,12 @@ pub(crate) fn routes() -> Vec<Route> {
 }
 
 pub(crate) fn catchers() -> Vec<Catcher> {
-    catchers![not_found, unauthorized, too_many_requests, unavailable]
+    catchers![bad_request, not_found, unauthorized, too_many_requests, unavailable]
+}
+
+#[catch(400)]
+fn bad_request() -> ApiError {
+    ApiError::bad(20001, "Bad request")
 }
 
 #[catch(404)]
@@ -129,10 +138,113 @@ async fn create_call(
     let record = crate::records::CallRecord::from_request(&pairs)?;
     let json = record.to_json(&state.account_sid);
     let sid = record.sid.clone();
+    state.evict();
     state.calls.lock().expect("not poisoned").insert(sid.clone(), record);
-    let state = Arc::clone(state);
-    tokio::spawn(async move { call::run(state, sid).await });
+    let running = Arc::clone(state);
+    tokio::spawn(async move { call::run(running, sid).await });
+    // The call is queued and runs; only the answer saying so is lost, as when Twilio fails after accepting a call.
+    if Faults::roll(state.faults.create_then_timeout) {
+        tokio::time::sleep(faults::CREATE_HOLD).await;
+    }
+    if Faults::roll(state.faults.create_then_error) {
+        return Err(ApiError::new(500, 20500, "An internal server error has occurred"));
+    }
     Ok((Status::Created, Json(json)))
+}
+
+/// `Status=canceled` (or `completed`) cancels a call not yet answered; a call in progress is left alone by `canceled`.
+#[post("/2010-04-01/Accounts/<account>/Calls/<call>", data = "<body>")]
+fn update_call(
+    _healthy: Healthy,
+    _auth: Authenticated,
+    state: &Managed<Arc<State>>,
+    account: &str,
+    call: &str,
+    body: String,
+) -> ApiResult<Json<Value>> {
+    check_account(state, account)?;
+    let sid: CallSid = strip(call, ".json")
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| ApiError::not_found(call))?;
+    let pairs: Vec<(String, String)> =
+        serde_urlencoded::from_str(&body).map_err(|_| ApiError::new(400, 20001, "Invalid form body"))?;
+    let status = pairs.iter().find(|(k, _)| k == "Status").map(|(_, v)| v.as_str());
+    let now = state
+        .calls
+        .lock()
+        .expect("not poisoned")
+        .get(&sid)
+        .map(|c| c.status)
+        .ok_or_else(|| ApiError::not_found(call))?;
+    match status {
+        Some("canceled" | "completed") if now.is_final() => {
+            return Err(ApiError::bad(21220, "Call is not in-progress. Cannot redirect."));
+        }
+        Some("canceled") if now == crate::CallStatus::InProgress => {}
+        Some("canceled" | "completed") if call::cancel(state, &sid) => {}
+        Some("completed") => {
+            return Err(ApiError::bad(20001, "This sandbox cannot hang up a call in progress"));
+        }
+        // Raced with the answer or the end: what it is now says.
+        Some("canceled") => {}
+        Some(other) => return Err(ApiError::bad(20001, format!("Invalid Status: {other}"))),
+        None => return Err(ApiError::bad(20001, "This sandbox updates a call's Status only")),
+    }
+    let calls = state.calls.lock().expect("not poisoned");
+    let record = calls.get(&sid).ok_or_else(|| ApiError::not_found(call))?;
+    Ok(Json(record.to_json(&state.account_sid)))
+}
+
+/// The query string's pairs, decoded; names such as `StartTime>` are no Rust identifiers for Rocket to bind.
+pub(crate) struct QueryPairs(Vec<(String, String)>);
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for QueryPairs {
+    type Error = ();
+
+    async fn from_request(req: &'r Request<'_>) -> Outcome<Self, ()> {
+        let query = req.uri().query().map_or("", |q| q.as_str());
+        match serde_urlencoded::from_str(query) {
+            Ok(pairs) => Outcome::Success(QueryPairs(pairs)),
+            Err(_) => Outcome::Error((Status::BadRequest, ())),
+        }
+    }
+}
+
+/// The account's calls, newest first, filtered and paged as Twilio documents.
+#[get("/2010-04-01/Accounts/<account>/Calls.json")]
+fn list_calls(
+    _healthy: Healthy,
+    _auth: Authenticated,
+    state: &Managed<Arc<State>>,
+    account: &str,
+    query: QueryPairs,
+) -> ApiResult<Json<Value>> {
+    check_account(state, account)?;
+    let filter = CallFilter::from_query(&query.0)?;
+    let calls = state.calls.lock().expect("not poisoned");
+    let mut matching: Vec<_> = calls.values().filter(|c| filter.admits(c)).collect();
+    matching.sort_by_key(|c| std::cmp::Reverse(c.created_at));
+    let start = filter.page * filter.page_size;
+    let items: Vec<Value> = matching
+        .iter()
+        .skip(start)
+        .take(filter.page_size)
+        .map(|c| c.to_json(&state.account_sid))
+        .collect();
+    let path = format!("/2010-04-01/Accounts/{account}/Calls.json");
+    let more = matching.len() > start + items.len();
+    Ok(Json(json!({
+        "calls": items,
+        "first_page_uri": filter.page_uri(&path, 0),
+        "next_page_uri": more.then(|| filter.page_uri(&path, filter.page + 1)),
+        "previous_page_uri": (filter.page > 0).then(|| filter.page_uri(&path, filter.page - 1)),
+        "page": filter.page,
+        "page_size": filter.page_size,
+        "start": start,
+        "end": (start + items.len()).saturating_sub(1),
+        "uri": filter.page_uri(&path, filter.page),
+    })))
 }
 
 #[get("/2010-04-01/Accounts/<account>/Calls/<call>")]

@@ -7,10 +7,15 @@ use std::time::Duration;
 
 use storyline_core::{AccountSid, AuthToken, CallSid, RecordingSid};
 
+use crate::Retention;
 use crate::faults::{self, Faults};
 use crate::outbound::{self, for_logs};
 use crate::phone;
 use crate::records::{CallRecord, RecordingRecord};
+
+/// The shortest TwiML limit at any speed: a debug build on a loaded machine answers slower than 15 s divided by a speed
+/// of 50, and is no slow application.
+pub(crate) const MIN_TWIML_LIMIT: Duration = Duration::from_secs(2);
 
 /// Everything the sandbox knows, shared by its REST routes and the calls it runs.
 pub(crate) struct State {
@@ -21,6 +26,7 @@ pub(crate) struct State {
     /// Where the sandbox listens, known once it has started.
     pub base_url: std::sync::OnceLock<String>,
     pub faults: Faults,
+    pub retention: Retention,
     pub burst: faults::Burst,
     pub calls: Mutex<HashMap<CallSid, CallRecord>>,
     pub recordings: Mutex<HashMap<RecordingSid, RecordingRecord>>,
@@ -32,6 +38,40 @@ impl State {
     /// The sandbox's own base URL, for the URLs it hands out.
     pub(crate) fn public_base(&self) -> &str {
         self.base_url.get().map(String::as_str).unwrap_or("http://127.0.0.1")
+    }
+
+    /// How long a TwiML request may take: Twilio's 15 s in call time, but never under [`MIN_TWIML_LIMIT`].
+    pub(crate) fn twiml_limit(&self) -> Duration {
+        outbound::WEBHOOK_TIMEOUT.div_f64(self.speed).max(MIN_TWIML_LIMIT)
+    }
+
+    /// Forgets the finished calls, and their recordings, that [`Retention`] no longer keeps: the oldest first.
+    pub(crate) fn evict(&self) {
+        let mut calls = self.calls.lock().expect("not poisoned");
+        let mut recordings = self.recordings.lock().expect("not poisoned");
+        let mut finished: Vec<(time::OffsetDateTime, CallSid)> = calls
+            .values()
+            .filter(|c| c.status.is_final())
+            .map(|c| (c.end_time.unwrap_or(c.created_at), c.sid.clone()))
+            .collect();
+        finished.sort();
+        let mut audio: usize = recordings.values().map(|r| r.pcm.len() * 2).sum();
+        let too_old = time::OffsetDateTime::now_utc() - self.retention.max_age;
+        let mut kept = finished.len();
+        for (ended, sid) in finished {
+            if kept <= self.retention.max_calls && audio <= self.retention.max_audio_bytes && ended >= too_old {
+                break;
+            }
+            calls.remove(&sid);
+            recordings.retain(|_, r| {
+                let theirs = r.call_sid == sid;
+                if theirs {
+                    audio -= r.pcm.len() * 2;
+                }
+                !theirs
+            });
+            kept -= 1;
+        }
     }
 
     /// Sleeps for `secs` seconds of call time.

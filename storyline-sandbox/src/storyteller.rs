@@ -23,9 +23,19 @@ pub enum Behaviour {
     PressesFinishKey,
     /// Talks for longer than the maximum story length.
     TalksTooLong,
+    /// Tells the story with a silence of [`MID_STORY_PAUSE_SECS`] half-way: a shorter `<Record timeout>` ends the
+    /// recording there.
+    PausesMidStory,
+    /// Tells the story, but Twilio fails to store the recording (`RecordingStatus=failed`).
+    RecordingFails,
+    /// Rings; after 2 s the call is canceled, as when the account cancels it from elsewhere (`canceled`).
+    CanceledWhileRinging,
     /// The sandbox phone open in a browser (`GET /phone` on the sandbox): a person answers, listens and speaks.
     BrowserPhone,
 }
+
+/// How long the storyteller at +1 201-555-0109 falls silent half-way through the story.
+pub const MID_STORY_PAUSE_SECS: u32 = 8;
 
 /// The number that rings the sandbox phone in a browser instead of a virtual storyteller.
 pub const BROWSER_PHONE_NUMBER: &str = "+12015550110";
@@ -42,6 +52,9 @@ impl Behaviour {
             "+12015550106" => Self::AnsweringMachine,
             "+12015550107" => Self::PressesFinishKey,
             "+12015550108" => Self::TalksTooLong,
+            "+12015550109" => Self::PausesMidStory,
+            "+12015550111" => Self::RecordingFails,
+            "+12015550112" => Self::CanceledWhileRinging,
             BROWSER_PHONE_NUMBER => Self::BrowserPhone,
             _ => Self::TellsStory,
         }
@@ -49,7 +62,10 @@ impl Behaviour {
 
     /// Whether someone (or something) picks up.
     pub fn answers(self) -> bool {
-        !matches!(self, Self::Busy | Self::NeverAnswers | Self::Unreachable)
+        !matches!(
+            self,
+            Self::Busy | Self::NeverAnswers | Self::Unreachable | Self::CanceledWhileRinging
+        )
     }
 
     /// Which sample story this number tells, so one number always tells the same one.
@@ -80,7 +96,10 @@ mod tests {
         assert_eq!(Behaviour::for_number("+12015550106"), Behaviour::AnsweringMachine);
         assert_eq!(Behaviour::for_number("+12015550107"), Behaviour::PressesFinishKey);
         assert_eq!(Behaviour::for_number("+12015550108"), Behaviour::TalksTooLong);
+        assert_eq!(Behaviour::for_number("+12015550109"), Behaviour::PausesMidStory);
         assert_eq!(Behaviour::for_number("+12015550110"), Behaviour::BrowserPhone);
+        assert_eq!(Behaviour::for_number("+12015550111"), Behaviour::RecordingFails);
+        assert_eq!(Behaviour::for_number("+12015550112"), Behaviour::CanceledWhileRinging);
         assert_eq!(Behaviour::for_number("+19175552368"), Behaviour::TellsStory);
     }
 }

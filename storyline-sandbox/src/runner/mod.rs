@@ -3,6 +3,8 @@
 
 mod record;
 
+pub(crate) use record::RECORDING_FAILED;
+
 use std::sync::Arc;
 
 use storyline_core::CallSid;
@@ -10,7 +12,7 @@ use storyline_twiml::{Gather, Method, Response, Verb};
 use url::Url;
 
 use crate::faults::Faults;
-use crate::outbound::{SendError, WEBHOOK_TIMEOUT, for_logs};
+use crate::outbound::{SendError, for_logs};
 use crate::phone::{Heard, Session};
 use crate::state::State;
 use crate::storyteller::{Behaviour, speaking_time};
@@ -88,12 +90,21 @@ async fn fetch(
 ) -> Option<Response> {
     let mut params = state.common_params(sid);
     params.extend_from_slice(extra);
+    let limit = state.twiml_limit();
     let sent = if Faults::roll(state.faults.twiml_timeout) {
-        // The request hangs until Twilio's 15-second limit.
-        state.wait(15.0).await;
-        Err(SendError::Timeout(WEBHOOK_TIMEOUT))
+        // The application gets the request, but its answer comes after the limit: Twilio has given up on it.
+        let started = tokio::time::Instant::now();
+        let _ignored = state
+            .http
+            .send_within(limit, &state.auth_token, method, url.as_str(), &params)
+            .await;
+        tokio::time::sleep_until(started + limit).await;
+        Err(SendError::Timeout(limit))
     } else {
-        state.http.send(&state.auth_token, method, url.as_str(), &params).await
+        state
+            .http
+            .send_within(limit, &state.auth_token, method, url.as_str(), &params)
+            .await
     };
     let error = match sent {
         Ok(reply) if (200..300).contains(&reply.status) => match reply.body.parse::<Response>() {
@@ -113,7 +124,7 @@ async fn fetch(
         }
         Err(SendError::Timeout(_)) => {
             tracing::warn!(
-                "sandbox: TwiML request to {} took longer than 15 s",
+                "sandbox: TwiML request to {} took longer than {limit:?}",
                 for_logs(url.as_str())
             );
             "11205"
@@ -131,7 +142,7 @@ async fn fetch(
     params.push(("ErrorUrl".into(), url.to_string()));
     let reply = state
         .http
-        .send(&state.auth_token, fallback_method, fallback_url, &params)
+        .send_within(limit, &state.auth_token, fallback_method, fallback_url, &params)
         .await
         .ok()?;
     if (200..300).contains(&reply.status) {

@@ -11,12 +11,18 @@ use super::{Listener, Next, method_name};
 use crate::media;
 use crate::records::{RecordingRecord, random_bytes};
 use crate::state::State;
-use crate::storyteller::Behaviour;
+use crate::storyteller::{Behaviour, MID_STORY_PAUSE_SECS};
+
+/// The `ErrorCode` of a recording Twilio could not store. Twilio does not document which code it sends; this one is
+/// its "recording processing failed" family, and anything non-zero must be treated alike.
+pub(crate) const RECORDING_FAILED: u32 = 16102;
 
 /// What the caller did while `<Record>` listened.
 struct Take {
     /// Milliseconds of speech.
     speech_ms: u64,
+    /// Milliseconds of silence half-way through the speech.
+    pause_ms: u64,
     /// Milliseconds of silence before the recording ended.
     silence_ms: u64,
     /// What ended it: a key, `hangup`, or nothing (silence timeout, maximum length).
@@ -27,8 +33,10 @@ struct Take {
 fn take_for(behaviour: Behaviour, sample_ms: u64, record: &Record, finish_key: Option<char>) -> Take {
     let max_ms = u64::from(record.max_length.unwrap_or(3600).clamp(1, 14400)) * 1000;
     let timeout_ms = u64::from(record.timeout.unwrap_or(5)) * 1000;
+    let pause_ms = u64::from(MID_STORY_PAUSE_SECS) * 1000;
     let silent = |limit_ms: u64| Take {
         speech_ms: 0,
+        pause_ms: 0,
         silence_ms: if timeout_ms == 0 {
             limit_ms
         } else {
@@ -39,8 +47,24 @@ fn take_for(behaviour: Behaviour, sample_ms: u64, record: &Record, finish_key: O
     };
     match behaviour {
         Behaviour::Silent | Behaviour::AnsweringMachine => silent(max_ms),
-        Behaviour::TellsStory if sample_ms <= max_ms => Take {
+        // Twilio's silence timeout applies within the story too: a longer pause ends the recording.
+        Behaviour::PausesMidStory if timeout_ms > 0 && timeout_ms < pause_ms => Take {
+            speech_ms: sample_ms / 2,
+            pause_ms: 0,
+            silence_ms: timeout_ms,
+            digits: None,
+            hung_up: false,
+        },
+        Behaviour::PausesMidStory if sample_ms + pause_ms <= max_ms => Take {
             speech_ms: sample_ms,
+            pause_ms,
+            silence_ms: 0,
+            digits: Some("hangup".into()),
+            hung_up: true,
+        },
+        Behaviour::TellsStory | Behaviour::RecordingFails if sample_ms <= max_ms => Take {
+            speech_ms: sample_ms,
+            pause_ms: 0,
             silence_ms: 0,
             digits: Some("hangup".into()),
             hung_up: true,
@@ -48,6 +72,7 @@ fn take_for(behaviour: Behaviour, sample_ms: u64, record: &Record, finish_key: O
         Behaviour::PressesFinishKey if sample_ms <= max_ms => match finish_key {
             Some(key) => Take {
                 speech_ms: sample_ms,
+                pause_ms: 0,
                 silence_ms: 500,
                 digits: Some(key.to_string()),
                 hung_up: false,
@@ -55,6 +80,7 @@ fn take_for(behaviour: Behaviour, sample_ms: u64, record: &Record, finish_key: O
             // No finish key: they wait in silence until the recording times out.
             None => Take {
                 speech_ms: sample_ms,
+                pause_ms: 0,
                 silence_ms: timeout_ms.max(1000),
                 digits: None,
                 hung_up: false,
@@ -63,6 +89,7 @@ fn take_for(behaviour: Behaviour, sample_ms: u64, record: &Record, finish_key: O
         // Talks on past the maximum length: the recording is cut there.
         _ => Take {
             speech_ms: max_ms,
+            pause_ms: 0,
             silence_ms: 0,
             digits: None,
             hung_up: false,
@@ -88,7 +115,11 @@ pub(super) async fn record_story(
     let finish_keys = record.finish_on_key.clone().unwrap_or_else(|| "1234567890*#".into());
     // The storytellers who press a key press the first finish key offered.
     let finish_key = finish_keys.chars().next();
-    let behaviour = if listener.told_story && behaviour == Behaviour::TellsStory {
+    let tells_once = matches!(
+        behaviour,
+        Behaviour::TellsStory | Behaviour::PausesMidStory | Behaviour::RecordingFails
+    );
+    let behaviour = if listener.told_story && tells_once {
         // Told once already (a document without `action` loops back to the greeting): now they just hang up.
         return Some(Next::Hangup);
     } else {
@@ -189,13 +220,14 @@ pub(super) async fn record_story(
             (heard.pcm, heard.digits, heard.hung_up)
         }
         None => {
-            state.wait((take.speech_ms + take.silence_ms) as f64 / 1000.0).await;
+            state
+                .wait((take.speech_ms + take.pause_ms + take.silence_ms) as f64 / 1000.0)
+                .await;
             listener.told_story |= take.speech_ms > 0;
             let mut pcm = media::speech(sample, take.speech_ms);
-            pcm.extend(std::iter::repeat_n(
-                0i16,
-                (take.silence_ms * u64::from(media::SAMPLE_RATE) / 1000) as usize,
-            ));
+            let half = pcm.len() / 2;
+            pcm.splice(half..half, silence(take.pause_ms));
+            pcm.extend(silence(take.silence_ms));
             (pcm, take.digits, take.hung_up)
         }
     };
@@ -205,12 +237,13 @@ pub(super) async fn record_story(
     }
     let duration_ms = pcm.len() as u64 * 1000 / u64::from(media::SAMPLE_RATE);
     let empty = duration_ms < 1000 || pcm.iter().all(|s| s.unsigned_abs() < 64);
+    let lost = !empty && behaviour == Behaviour::RecordingFails;
     {
         let mut recs = state.recordings.lock().expect("not poisoned");
         if let Some(r) = recs.get_mut(&rec_sid) {
             r.status = if empty { "absent" } else { "processing" };
-            r.duration_ms = if empty { 0 } else { duration_ms };
-            r.pcm = if empty { Vec::new() } else { pcm };
+            r.duration_ms = if empty || lost { 0 } else { duration_ms };
+            r.pcm = if empty || lost { Vec::new() } else { pcm };
         }
     }
 
@@ -219,16 +252,25 @@ pub(super) async fn record_story(
         let (state, sid_, callback) = (Arc::clone(state), rec_sid.clone(), callback.clone());
         let completed = rec_params("completed", Some((duration_ms + 500) / 1000));
         let absent = rec_params("absent", None);
+        let mut failed = rec_params("failed", None);
+        for (name, value) in &mut failed {
+            if name == "ErrorCode" {
+                *value = RECORDING_FAILED.to_string();
+            }
+        }
         let (wants_completed, wants_absent) = (wants(RecordingEvent::Completed), wants(RecordingEvent::Absent));
         tokio::spawn(async move {
             state.wait(1.5).await;
             if !empty && let Some(r) = state.recordings.lock().expect("not poisoned").get_mut(&sid_) {
-                r.status = "completed";
+                r.status = if lost { "failed" } else { "completed" };
                 let hold = state.faults.media_404 / state.speed;
                 r.ready_at = Some(std::time::Instant::now() + std::time::Duration::from_secs_f64(hold));
             }
             if let Some((url, method)) = callback {
-                if !empty && wants_completed {
+                // A failed recording ends where a completed one would, so it goes to whoever asked for `completed`.
+                if lost && wants_completed {
+                    state.deliver(&method, url.as_str(), &failed).await;
+                } else if !empty && wants_completed {
                     state.deliver(&method, url.as_str(), &completed).await;
                 } else if empty && wants_absent {
                     state.deliver(&method, url.as_str(), &absent).await;
@@ -271,6 +313,10 @@ pub(super) async fn record_story(
         method,
         extra,
     })
+}
+
+fn silence(ms: u64) -> impl Iterator<Item = i16> {
+    std::iter::repeat_n(0, (ms * u64::from(media::SAMPLE_RATE) / 1000) as usize)
 }
 
 /// Removes leading and trailing silence, as `trim="trim-silence"` does.
