@@ -63,7 +63,9 @@ async fn main() {
         bin.display()
     );
     let dir = tempfile::tempdir().expect("temp dir");
-    let faults = Faults::parse(&a.faults).expect("fault spec");
+    let seed = storyline_testkit::chaos::seed();
+    let mut rng = fastrand::Rng::with_seed(seed);
+    let faults = Faults::parse(&format!("{},seed={seed}", a.faults)).expect("fault spec");
     let started = Instant::now();
     let (backend, instances) = if a.cluster {
         let shared = Backend::shared()
@@ -85,10 +87,10 @@ async fn main() {
             None => refused += 1,
         }
         if i % kill_every == kill_every - 1 && (chaos.starts as usize) < a.kills + chaos.instances() {
-            tokio::time::sleep(Duration::from_millis(fastrand::u64(0..1500))).await;
-            let victim = fastrand::usize(0..chaos.instances());
+            tokio::time::sleep(Duration::from_millis(rng.u64(0..1500))).await;
+            let victim = rng.usize(0..chaos.instances());
             chaos.kill_instance(victim);
-            tokio::time::sleep(Duration::from_millis(fastrand::u64(100..1500))).await;
+            tokio::time::sleep(Duration::from_millis(rng.u64(100..1500))).await;
             chaos.spawn_instance(victim).await;
         }
         tokio::time::sleep(Duration::from_millis(20)).await;

@@ -82,6 +82,8 @@ pub(crate) struct Inner {
     public_url: OnceLock<String>,
     /// How much faster than real time background timings run ([`time_scale`]).
     time_scale: f64,
+    /// The time zone pages write times in (`STORYLINE_TIME_ZONE`).
+    pub time_zone: jiff::tz::TimeZone,
     pub shutdown: OnceLock<rocket::Shutdown>,
 }
 
@@ -154,6 +156,12 @@ impl App {
             }
         }
         let time_scale = time_scale(&settings)?;
+        let time_zone = jiff::tz::TimeZone::get(&settings.time_zone).map_err(|e| {
+            StartError::Settings(format!(
+                "STORYLINE_TIME_ZONE: `{}` is not a time zone such as America/New_York: {e}",
+                settings.time_zone
+            ))
+        })?;
         let (sandbox, base_url, account_sid, token, from_number) = if settings.has_twilio_credentials() {
             let sid: AccountSid = settings
                 .twilio_account_sid
@@ -236,6 +244,7 @@ impl App {
             events,
             public_url,
             time_scale,
+            time_zone,
             shutdown: OnceLock::new(),
         })))
     }

@@ -106,6 +106,12 @@ pub struct Settings {
     /// `STORYLINE_ALLOW_HTTP`: let live mode run on a plain-`http` public URL that is not a loopback address (Twilio
     /// then sends webhooks, and storytellers their pages, unencrypted). Off by default.
     pub allow_http: bool,
+    /// `STORYLINE_TIME_ZONE` (default `America/New_York`): the IANA time zone pages write times in when the browser
+    /// runs no JavaScript (with JavaScript, the page shows the browser's own time).
+    pub time_zone: String,
+    /// `STORYLINE_KEEP_STORIES_DAYS` (default: unset, stories are kept until deleted): delete each story (its audio,
+    /// number and Twilio's copy), this many days after its call ended.
+    pub keep_stories_days: Option<u32>,
     /// `STORYLINE_API_KEY`: the bearer key of the API for host services (`{base}/api/v1/…`). Unset, the API is off
     /// and answers 404.
     pub api_key: Option<String>,
@@ -157,6 +163,8 @@ impl Default for Settings {
             allowed_countries: "US,CA".into(),
             calls_per_second: 1.0,
             allow_http: false,
+            time_zone: "America/New_York".into(),
+            keep_stories_days: None,
             api_key: None,
             events_url: None,
             events_secret: None,
@@ -323,6 +331,8 @@ impl std::fmt::Debug for Settings {
             .field("trusted_proxies", &self.trusted_proxies)
             .field("allowed_countries", &self.allowed_countries)
             .field("calls_per_second", &self.calls_per_second)
+            .field("time_zone", &self.time_zone)
+            .field("keep_stories_days", &self.keep_stories_days)
             .field("api_key", &redact(&self.api_key))
             .field("events_url", &self.events_url)
             .field("events_secret", &redact(&self.events_secret))

@@ -10,13 +10,30 @@
   }
   if (document.readyState === "complete") loadPlayers(); else window.addEventListener("load", loadPlayers);
 
+  // Times are written by the server in its configured zone; the browser knows the reader's own.
+  function localTimes(root) {
+    if (!window.Intl || !Intl.DateTimeFormat) return;
+    var times = root.querySelectorAll("time[data-local]");
+    for (var i = 0; i < times.length; i++) {
+      var at = new Date(times[i].getAttribute("datetime"));
+      if (isNaN(at.getTime())) continue;
+      var options = { weekday: "long", month: "long", day: "numeric", hour: "numeric", minute: "2-digit" };
+      if (at.getFullYear() !== new Date().getFullYear()) options.year = "numeric";
+      try {
+        times[i].textContent = new Intl.DateTimeFormat(document.documentElement.lang || undefined, options).format(at);
+      } catch (err) { /* an unknown locale: the server's words stay */ }
+    }
+  }
+  localTimes(document);
+
   var section = document.getElementById("status");
   if (!section) return;
   // The recording's own address, wherever Storyline is mounted.
   var page = section.getAttribute("data-page") || window.location.pathname;
   var current = section.getAttribute("data-status");
   var order = ["calling", "ringing", "in_progress", "recording", "processing"];
-  if (order.indexOf(current) < 0) return;
+  // A story whose saving is delayed is not followed live: its page says to come back later.
+  if (order.indexOf(current) < 0 || section.hasAttribute("data-delayed")) return;
   var heading = document.getElementById("status-heading");
   var detail = document.getElementById("status-detail");
   var source = null;
@@ -60,7 +77,9 @@
         var d = doc.getElementById("status-detail");
         var s = doc.getElementById("status");
         if (!more || !h || !d || !s) throw new Error("not a recording page");
-        document.getElementById("status-more").replaceWith(document.importNode(more, true));
+        var fresh = document.importNode(more, true);
+        localTimes(fresh);
+        document.getElementById("status-more").replaceWith(fresh);
         section.setAttribute("data-status", s.getAttribute("data-status"));
         heading.textContent = h.textContent;
         detail.textContent = d.textContent;
@@ -71,7 +90,9 @@
   }
 
   function show(data) {
-    if (!data || !data.status || data.status === current) return;
+    if (!data || !data.status) return;
+    if (data.delayed) { finish(); return; }
+    if (data.status === current) return;
     current = data.status;
     if (data.final || order.indexOf(current) < 0) { finish(); return; }
     section.setAttribute("data-status", current);

@@ -117,6 +117,7 @@ impl Sandbox {
             faults: config.faults.clone(),
             retention: config.retention.clone(),
             burst: faults::Burst::default(),
+            dice: faults::Dice::new(config.faults.seed),
             base_url: std::sync::OnceLock::new(),
             calls: Mutex::new(HashMap::new()),
             recordings: Mutex::new(HashMap::new()),

@@ -13,7 +13,7 @@ use subtle::ConstantTimeEq;
 
 use crate::call;
 use crate::error::ApiError;
-use crate::faults::{self, Faults};
+use crate::faults;
 use crate::listing::CallFilter;
 use crate::media;
 use crate::state::State;
@@ -72,8 +72,8 @@ impl<'r> FromRequest<'r> for Healthy {
         let Some(state) = req.rocket().state::<Arc<State>>() else {
             return Outcome::Error((Status::InternalServerError, ()));
         };
-        if state.burst.next_fails(state.faults.rest_errors) {
-            let status = if fastrand::bool() {
+        if state.burst.next_fails(state.faults.rest_errors, &state.dice) {
+            let status = if state.dice.bool() {
                 Status::TooManyRequests
             } else {
                 Status::ServiceUnavailable
@@ -143,10 +143,10 @@ async fn create_call(
     let running = Arc::clone(state);
     tokio::spawn(async move { call::run(running, sid).await });
     // The call is queued and runs; only the answer saying so is lost, as when Twilio fails after accepting a call.
-    if Faults::roll(state.faults.create_then_timeout) {
+    if state.dice.roll(state.faults.create_then_timeout) {
         tokio::time::sleep(faults::CREATE_HOLD).await;
     }
-    if Faults::roll(state.faults.create_then_error) {
+    if state.dice.roll(state.faults.create_then_error) {
         return Err(ApiError::new(500, 20500, "An internal server error has occurred"));
     }
     Ok((Status::Created, Json(json)))

@@ -28,6 +28,8 @@ pub(crate) struct State {
     pub faults: Faults,
     pub retention: Retention,
     pub burst: faults::Burst,
+    /// Every fault decision is drawn from these.
+    pub dice: faults::Dice,
     pub calls: Mutex<HashMap<CallSid, CallRecord>>,
     pub recordings: Mutex<HashMap<RecordingSid, RecordingRecord>>,
     /// The sandbox phone in a browser (`GET /phone`).
@@ -105,14 +107,14 @@ impl State {
     /// Sends a callback whose answer does not matter, retrying a failed connection once as Twilio does by default.
     pub(crate) async fn deliver(&self, method: &str, url: &str, params: &[(String, String)]) {
         let f = &self.faults;
-        if Faults::roll(f.drop) {
+        if self.dice.roll(f.drop) {
             tracing::debug!("sandbox fault: callback to {} never delivered", for_logs(url));
             return;
         }
-        if Faults::roll(f.delay) {
-            self.wait(fastrand::f64() * f.max_delay).await;
+        if self.dice.roll(f.delay) {
+            self.wait(self.dice.f64() * f.max_delay).await;
         }
-        let copies = if Faults::roll(f.duplicate) { 2 } else { 1 };
+        let copies = if self.dice.roll(f.duplicate) { 2 } else { 1 };
         for _ in 0..copies {
             self.deliver_once(method, url, params).await;
         }

@@ -119,10 +119,24 @@ impl Browser {
 
     /// Like [`Browser::start`], with more command-line flags for Chromium (a fake microphone, for instance).
     pub async fn start_with(javascript: bool, extra_args: &[String]) -> Browser {
+        Self::launch(javascript, extra_args, None).await
+    }
+
+    /// Like [`Browser::start`], for a reader in the IANA time zone `zone` (`Asia/Tokyo`).
+    pub async fn start_in_zone(javascript: bool, zone: &str) -> Browser {
+        Self::launch(javascript, &[], Some(zone)).await
+    }
+
+    async fn launch(javascript: bool, extra_args: &[String], zone: Option<&str>) -> Browser {
         // fantoccini's TLS stack may bring a second rustls provider: name one, or rustls refuses to choose.
         let _ = rustls::crypto::ring::default_provider().install_default();
         let port = free_port();
-        let driver = Command::new(chromedriver())
+        let mut driver = Command::new(chromedriver());
+        if let Some(zone) = zone {
+            // Chromium takes the reader's zone from its environment.
+            driver.env("TZ", zone);
+        }
+        let driver = driver
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())

@@ -28,6 +28,17 @@ pub const NUMBERS: [(&str, &str); 9] = [
     ("+12015550108", "complete"),
 ];
 
+/// A chaos run's seed: `STORYLINE_CHAOS_SEED` replays a failed run's kill moments and the sandbox's sequence of fault
+/// decisions (which request meets which decision still depends on timing); otherwise a random one. Printed either way.
+pub fn seed() -> u64 {
+    let seed = std::env::var("STORYLINE_CHAOS_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| fastrand::u64(..));
+    println!("chaos seed: {seed} (replay with STORYLINE_CHAOS_SEED={seed})");
+    seed
+}
+
 /// Server processes under test, and the sandbox they call through.
 pub struct Chaos {
     /// The sandbox the servers call through.

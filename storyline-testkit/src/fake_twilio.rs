@@ -33,6 +33,18 @@ pub enum Mode {
     EchoingProxy,
 }
 
+/// `GET Calls.json`: the fake places no call that rings, so it lists none (a call it answered `201` for never started).
+#[rocket::get("/2010-04-01/Accounts/<account>/Calls.json?<To>")]
+#[allow(non_snake_case)]
+fn list_calls(account: &str, To: Option<&str>) -> (ContentType, String) {
+    assert_eq!(account, ACCOUNT_SID, "calls are listed for the configured account");
+    let _ = To;
+    (
+        ContentType::JSON,
+        serde_json::json!({"calls": [], "page": 0, "page_size": 50, "next_page_uri": null}).to_string(),
+    )
+}
+
 /// One `Calls.json` request the fake received.
 #[derive(Debug, Clone)]
 pub struct Placed {
@@ -181,7 +193,7 @@ impl FakeTwilio {
             .merge(("shutdown.ctrlc", false));
         let rocket = rocket::custom(figment)
             .manage(shared.clone())
-            .mount("/", routes![create_call, fetch])
+            .mount("/", routes![create_call, list_calls, fetch])
             .attach(rocket::fairing::AdHoc::on_liftoff("fake twilio port", move |r| {
                 Box::pin(async move {
                     if let Some(tx) = tx.lock().expect("not poisoned").take() {

@@ -7,7 +7,7 @@ use bytes::Bytes;
 use http::Method;
 
 use super::retry::RequestKind;
-use super::{Call, Client, Error};
+use super::{Call, CallPage, CallStatus, Client, Error};
 use crate::CallSid;
 
 /// The HTTP method Twilio uses to request a URL of ours (default POST).
@@ -176,6 +176,77 @@ impl Client {
             client: self.clone(),
             sid: sid.clone(),
         }
+    }
+
+    /// `GET …/Calls.json`: the first page of the account's calls, newest first, narrowed by the filters set on it.
+    /// The way to learn whether a call was placed when the answer to [`create_call`](Client::create_call) was lost.
+    pub fn list_calls(&self) -> ListCalls {
+        ListCalls {
+            client: self.clone(),
+            filters: Vec::new(),
+        }
+    }
+}
+
+/// `GET …/Calls.json`. Build it with [`Client::list_calls`]; unset filters are left out.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListCalls {
+    client: Client,
+    filters: Vec<(&'static str, String)>,
+}
+
+impl ListCalls {
+    fn filter(mut self, name: &'static str, value: String) -> Self {
+        self.filters.retain(|(n, _)| *n != name);
+        self.filters.push((name, value));
+        self
+    }
+
+    /// `To`: calls to this number (E.164).
+    pub fn to(self, number: impl fmt::Display) -> Self {
+        self.filter("To", number.to_string())
+    }
+
+    /// `From`: calls from this number (E.164).
+    pub fn from(self, number: impl fmt::Display) -> Self {
+        self.filter("From", number.to_string())
+    }
+
+    /// `Status`: calls in this status.
+    pub fn status(self, status: CallStatus) -> Self {
+        self.filter("Status", status.as_str().to_owned())
+    }
+
+    /// `StartTime>`: calls that started on or after this UTC date (`YYYY-MM-DD`) or moment (RFC 3339). A call
+    /// still queued has not started: filter on `To` alone to see it.
+    pub fn started_after(self, date: impl fmt::Display) -> Self {
+        self.filter("StartTime>", date.to_string())
+    }
+
+    /// `PageSize`: how many calls the page holds (Twilio: default 50, 1 to 1000).
+    pub fn page_size(self, size: u32) -> Self {
+        self.filter("PageSize", size.to_string())
+    }
+
+    /// The HTTP request [`send`](ListCalls::send) makes, without sending it.
+    pub fn build_request(&self) -> Result<http::Request<Bytes>, Error> {
+        let query = serde_urlencoded::to_string(&self.filters).map_err(|e| Error::InvalidRequest {
+            reason: format!("cannot encode the query: {e}"),
+        })?;
+        let path = if query.is_empty() {
+            "Calls.json".to_owned()
+        } else {
+            format!("Calls.json?{query}")
+        };
+        self.client
+            .api_request(Method::GET, &self.client.account_url(&path), None)
+    }
+
+    /// Fetches the first page.
+    pub async fn send(self) -> Result<CallPage, Error> {
+        let request = self.build_request()?;
+        self.client.send_json(request, RequestKind::Idempotent).await
     }
 }
 

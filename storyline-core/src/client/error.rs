@@ -73,6 +73,18 @@ impl Error {
         }
     }
 
+    /// Whether a request that creates something (a call) may have taken effect although it failed: no answer in
+    /// time, a connection that broke after the request was sent, or a 5xx (Twilio may have acted before failing to
+    /// answer). Look before trying again: list what the request would have created. Other errors (refused,
+    /// never sent, a 4xx) certainly created nothing.
+    pub fn may_have_taken_effect(&self) -> bool {
+        match self {
+            Error::Timeout { .. } => true,
+            Error::Transport { kind, .. } => *kind == TransportErrorKind::Io,
+            _ => self.status().is_some_and(|s| s >= 500),
+        }
+    }
+
     /// Twilio's error code (see <https://www.twilio.com/docs/api/errors>), when it sent one.
     pub fn code(&self) -> Option<u32> {
         match self {
@@ -222,6 +234,36 @@ mod tests {
         assert_eq!(
             e.to_string(),
             "twilio answered http 400 with error 21211: The 'To' number 123 is not a valid phone number."
+        );
+    }
+
+    #[test]
+    fn only_timeouts_broken_connections_and_5xx_may_have_taken_effect() {
+        let broken = |kind| Error::Transport {
+            kind,
+            source: "reset".into(),
+        };
+        assert!(
+            Error::Timeout {
+                after: Duration::from_secs(15)
+            }
+            .may_have_taken_effect()
+        );
+        assert!(broken(TransportErrorKind::Io).may_have_taken_effect());
+        assert!(from_error_body(502, Some("text/html"), b"<html>Bad Gateway</html>").may_have_taken_effect());
+        assert!(
+            from_error_body(500, Some("application/json"), br#"{"code": 20500, "status": 500}"#)
+                .may_have_taken_effect()
+        );
+        assert!(!broken(TransportErrorKind::Connect).may_have_taken_effect());
+        assert!(!broken(TransportErrorKind::Tls).may_have_taken_effect());
+        assert!(
+            !from_error_body(400, Some("application/json"), br#"{"code": 21211, "status": 400}"#)
+                .may_have_taken_effect()
+        );
+        assert!(
+            !from_error_body(429, Some("application/json"), br#"{"code": 20429, "status": 429}"#)
+                .may_have_taken_effect()
         );
     }
 

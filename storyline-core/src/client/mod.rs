@@ -64,12 +64,14 @@ use hyper_util::client::legacy::connect::HttpConnector;
 
 pub use builder::ClientBuilder;
 pub use calls::{
-    CallEvent, CallbackMethod, CreateCall, FetchCall, MachineDetection, RecordingChannels, RecordingEvent, Trim,
+    CallEvent, CallbackMethod, CreateCall, FetchCall, ListCalls, MachineDetection, RecordingChannels, RecordingEvent,
+    Trim,
 };
 pub use error::{ApiError, Error, TransportErrorKind};
 pub use media::{DownloadMedia, MediaFormat, MediaStream};
 pub use models::{
-    Call, CallDirection, CallStatus, Recording, RecordingPage, RecordingSource, RecordingStatus, parse_duration_secs,
+    Call, CallDirection, CallPage, CallStatus, Recording, RecordingPage, RecordingSource, RecordingStatus,
+    parse_duration_secs,
 };
 pub use recordings::{DeleteRecording, FetchRecording, ListRecordings};
 

@@ -226,6 +226,21 @@ impl Recording {
     }
 }
 
+/// One page of a calls list.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct CallPage {
+    /// The calls on this page, newest first.
+    #[serde(default)]
+    pub calls: Vec<Call>,
+    /// The page number, from 0.
+    pub page: Option<u32>,
+    /// How many items a page holds.
+    pub page_size: Option<u32>,
+    /// The path of the next page, or `None` on the last page.
+    pub next_page_uri: Option<String>,
+}
+
 /// One page of a recordings list.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[non_exhaustive]

@@ -306,3 +306,39 @@ fn client_and_request_futures_can_cross_threads() {
     send(c.download_recording(&rec, MediaFormat::Wav).send());
     send_sync(&Error::Config { reason: String::new() });
 }
+
+#[test]
+fn list_calls_sends_only_the_filters_set() {
+    let req = client().list_calls().build_request().unwrap();
+    assert_eq!(req.method(), http::Method::GET);
+    assert_eq!(
+        req.uri().to_string(),
+        format!("https://api.twilio.com/2010-04-01/Accounts/{ACCOUNT}/Calls.json")
+    );
+    let req = client()
+        .list_calls()
+        .to("+15558675310")
+        .started_after("2026-12-01")
+        .status(CallStatus::Queued)
+        .page_size(20)
+        .page_size(10)
+        .build_request()
+        .unwrap();
+    assert_eq!(
+        req.uri().query(),
+        Some("To=%2B15558675310&StartTime%3E=2026-12-01&Status=queued&PageSize=10")
+    );
+}
+
+#[test]
+fn a_call_page_reads_twilios_list() {
+    let page: CallPage = serde_json::from_str(
+        r#"{"calls": [{"sid": "CA0123456789abcdef0123456789abcdef", "to": "+15558675310", "status": "queued",
+            "date_created": "Tue, 01 Dec 2026 14:03:40 +0000"}], "page": 0, "page_size": 50, "next_page_uri": null,
+            "uri": "/2010-04-01/Accounts/AC…/Calls.json?To=%2B15558675310"}"#,
+    )
+    .unwrap();
+    assert_eq!(page.calls.len(), 1);
+    assert_eq!(page.calls[0].status, Some(CallStatus::Queued));
+    assert_eq!(page.next_page_uri, None);
+}

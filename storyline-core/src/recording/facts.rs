@@ -237,6 +237,12 @@ impl Recording {
         }
     }
 
+    /// Whether the call was answered and Twilio could not record it (`RecordingStatus=failed`): the storyteller may
+    /// have told a story that is lost, which they are told in other words than for a call that never connected.
+    pub fn recording_failed(&self) -> bool {
+        self.status() == Status::Failed && matches!(self.outcome, Some(Outcome::Failed { .. }))
+    }
+
     /// Why the recording is [`Status::Failed`]; `None` for any other status.
     pub fn failure(&self) -> Option<Failure> {
         if self.status() != Status::Failed {

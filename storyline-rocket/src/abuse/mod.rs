@@ -7,6 +7,7 @@
 mod limits;
 mod numbers;
 mod origin;
+pub(crate) mod streams;
 
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -59,6 +60,8 @@ pub(crate) struct Guard {
     pub call_interval_ms: i64,
     /// When this instance last told the operator that each budget is spent (milliseconds since the epoch).
     budget_warned: [AtomicI64; 4],
+    /// The live status streams this instance holds open.
+    pub streams: streams::Streams,
 }
 
 /// How often one instance repeats that a budget is spent, while it stays spent.
@@ -112,6 +115,7 @@ impl Guard {
             },
             call_interval_ms: (1000.0 / cps).ceil() as i64,
             budget_warned: Default::default(),
+            streams: streams::Streams::default(),
         })
     }
 

@@ -9,7 +9,7 @@ use rocket::http::{ContentType, Header, Status};
 use rocket::request::{FromRequest, Outcome, Request};
 use rocket::response::{self, Responder, Response};
 use rocket::serde::json::{Value, json};
-use rocket::{Route, State, get, post, routes};
+use rocket::{Route, State, delete, get, post, routes};
 use serde::Deserialize;
 use tracing::Instrument as _;
 
@@ -22,7 +22,7 @@ use crate::story::{self, PlaceError, StartError, StartRequest, Unavailable};
 use storyline_core::RecordingId;
 
 pub(super) fn routes() -> Vec<Route> {
-    routes![create, fetch]
+    routes![create, fetch, remove]
 }
 
 /// The longest question and reference a story may carry, in characters.
@@ -306,11 +306,40 @@ async fn fetch(app: &State<App>, auth: Result<ApiKey, ApiAuthError>, id: Id) -> 
     async move {
         match story::view(app, &id.0).await {
             Ok(Some(view)) => Answer::json(Status::Ok, &view.to_story_json(app)),
+            Ok(None) if app.store.is_deleted(&id.0).await.unwrap_or(false) => {
+                Answer::error(Status::Gone, "deleted", "This story was deleted.")
+            }
             Ok(None) => Answer::error(Status::NotFound, "not_found", "No story has this id."),
             Err(e) => {
                 let status = status_of(&e);
                 Answer::error(status, "internal", "Something went wrong on our side.")
             }
+        }
+    }
+    .instrument(span)
+    .await
+}
+
+/// `DELETE {base}/api/v1/stories/<id>`: deletes the story (its audio, its number, Twilio's copy), as its storyteller
+/// can from its page; `story.deleted` follows. Deleting it again answers the same.
+#[delete("/api/v1/stories/<id>")]
+async fn remove(app: &State<App>, auth: Result<ApiKey, ApiAuthError>, id: Id) -> Answer {
+    if let Err(e) = auth {
+        return refused(e);
+    }
+    let span = id.span("api_delete");
+    async move {
+        match story::delete(app, &id.0, "the host service asked").await {
+            Ok(story::Deleted::Now | story::Deleted::Already) => {
+                Answer::json(Status::Ok, &json!({"id": id.0, "status": "deleted"}))
+            }
+            Ok(story::Deleted::CallGoingOn) => Answer::error(
+                Status::Conflict,
+                "call_in_progress",
+                "The story's call is still going on, or its story is being saved; delete it once it has ended.",
+            ),
+            Ok(story::Deleted::NotFound) => Answer::error(Status::NotFound, "not_found", "No story has this id."),
+            Err(e) => Answer::error(status_of(&e), "internal", "Something went wrong on our side."),
         }
     }
     .instrument(span)

@@ -39,6 +39,7 @@ pub(crate) fn routes(links: &Links) -> Vec<Route> {
 pub(crate) fn catchers() -> Vec<Catcher> {
     catchers![
         not_found,
+        gone,
         unprocessable,
         server_error,
         forbidden,
@@ -164,6 +165,18 @@ fn not_found(req: &Request<'_>) -> Result<Json<Value>, RawHtml<String>> {
         ))
     } else {
         Err(RawHtml(crate::pages::not_found(&links(req)).into_string()))
+    }
+}
+
+/// A deleted story: its page says so; the status route and the API answer JSON.
+#[catch(410)]
+fn gone(req: &Request<'_>) -> Result<Json<Value>, RawHtml<String>> {
+    if relative_path(req).starts_with("/api/") {
+        Ok(Json(api::error_body("deleted", "This story was deleted.")))
+    } else if wants_json(req) {
+        Ok(Json(json!({"error": "deleted", "message": "This story was deleted."})))
+    } else {
+        Err(RawHtml(crate::pages::deleted(&links(req)).into_string()))
     }
 }
 

@@ -16,7 +16,7 @@ use super::audio::{AudioFile, RangeHeader};
 use super::browser::{Browser, masked};
 use super::guards::{Id, SameOrigin};
 use super::{BodyError, read_body, status_of};
-use crate::abuse::{ClientAddress, CrossSite};
+use crate::abuse::{ClientAddress, CrossSite, streams};
 use crate::app::App;
 use crate::pages::waveform::Waveform;
 use crate::pages::{self, AudioView, RecordingView, words};
@@ -24,7 +24,17 @@ use crate::store::Limit;
 use crate::story::{self, PlaceError, StartError, StartRequest, View};
 
 pub(super) fn routes() -> Vec<Route> {
-    routes![landing, start, recording, status, events, audio, retry]
+    routes![
+        landing,
+        start,
+        recording,
+        status,
+        events,
+        audio,
+        retry,
+        confirm_delete,
+        delete
+    ]
 }
 
 type Page = RawHtml<String>;
@@ -114,19 +124,28 @@ fn page_view<'a>(view: &'a View, number: &'a str) -> RecordingView<'a> {
         audio: view.stored.as_ref().map(|s| AudioView {
             duration_secs: s.duration.as_secs_f64().round() as u64,
             recorded_at: s.recorded_at.clone(),
+            recorded_iso: s.recorded_iso.clone(),
         }),
         call_again: view.can_call_again(crate::store::now_ms()),
+        delayed: view.delayed,
+        recording_failed: view.row.recording.recording_failed(),
     }
 }
 
 /// The status JSON: the contract of `GET /recording/:id/status`.
 fn status_json(app: &App, view: &View, browser: &Browser) -> Value {
-    let w = words(view.status, &number_for(view, browser));
+    let w = words::for_page(
+        view.status,
+        &number_for(view, browser),
+        view.delayed,
+        view.row.recording.recording_failed(),
+    );
     let mut v = json!({
         "status": view.status.as_str(),
         "heading": w.heading,
         "detail": w.detail,
         "final": view.status.is_final(),
+        "delayed": view.delayed,
     });
     if let (Some(s), StoryStatus::Complete) = (&view.stored, view.status) {
         v["audio_url"] = json!(app.links.audio(view.id.as_str()));
@@ -136,11 +155,13 @@ fn status_json(app: &App, view: &View, browser: &Browser) -> Value {
     v
 }
 
+/// A recording as its routes see it: 404 if there is none, 410 if it was deleted.
 async fn load(app: &App, id: &Id) -> Result<View, Status> {
-    story::view(app, &id.0)
-        .await
-        .map_err(|e| status_of(&e))?
-        .ok_or(Status::NotFound)
+    match story::view(app, &id.0).await.map_err(|e| status_of(&e))? {
+        Some(view) => Ok(view),
+        None if app.store.is_deleted(&id.0).await.unwrap_or(false) => Err(Status::Gone),
+        None => Err(Status::NotFound),
+    }
 }
 
 #[get("/recording/<id>")]
@@ -195,7 +216,22 @@ async fn status(app: &State<App>, id: Id, browser: Browser) -> Result<Json<Value
 }
 
 #[get("/recording/<id>/events")]
-async fn events(app: &State<App>, id: Id, browser: Browser, mut shutdown: Shutdown) -> Result<EventStream![], Status> {
+async fn events(
+    app: &State<App>,
+    id: Id,
+    browser: Browser,
+    address: Option<ClientAddress>,
+    mut shutdown: Shutdown,
+) -> Result<EventStream![], Status> {
+    // One visitor cannot hold every connection open: a page refused a stream polls the status instead.
+    let Some(permit) = app
+        .guard
+        .streams
+        .open(id.0.as_str(), address.as_ref().map(ClientAddress::as_str))
+    else {
+        tracing::info!("refused a live stream: its recording or its address has its share open");
+        return Err(Status::TooManyRequests);
+    };
     // Listen before reading: a change between the two would otherwise be missed, and an ending (after which no
     // other change comes) would leave the page waiting for ever.
     let mut rx = app.changes.subscribe();
@@ -203,13 +239,20 @@ async fn events(app: &State<App>, id: Id, browser: Browser, mut shutdown: Shutdo
     let app = app.inner().clone();
     let id = id.0;
     Ok(EventStream! {
-        let mut last = first.status;
+        let _permit = permit;
+        // Each stream lives a while; the page's EventSource then opens the next one by itself, soon.
+        let ends = rocket::tokio::time::sleep(app.delay(streams::LIFETIME.as_secs()));
+        rocket::tokio::pin!(ends);
+        yield Event::retry(std::time::Duration::from_secs(2));
+        let mut last = (first.status, first.delayed);
         yield Event::json(&status_json(&app, &first, &browser)).event("status");
-        if !last.is_final() {
+        // A story whose saving is delayed is not followed live: its page says to come back later.
+        if !first.status.is_final() && !first.delayed {
             loop {
                 let change = rocket::tokio::select! {
                     c = rx.recv() => c,
                     _ = &mut shutdown => break,
+                    () = &mut ends => break,
                 };
                 match change {
                     Ok(c) if c.id != id => continue,
@@ -218,11 +261,11 @@ async fn events(app: &State<App>, id: Id, browser: Browser, mut shutdown: Shutdo
                     Err(_) => break,
                 }
                 let Ok(Some(view)) = story::view(&app, &id).await else { break };
-                if view.status != last {
-                    last = view.status;
+                if (view.status, view.delayed) != last {
+                    last = (view.status, view.delayed);
                     yield Event::json(&status_json(&app, &view, &browser)).event("status");
                 }
-                if last.is_final() {
+                if last.0.is_final() || last.1 {
                     break;
                 }
             }
@@ -276,10 +319,11 @@ async fn retry(
             )
         };
         origin.map_err(|e| form_error(app, Status::Forbidden, "", words::cross_site(&e)))?;
-        let view = story::view(app, &id.0)
-            .await
-            .map_err(|e| (status_of(&e), server_error().1))?
-            .ok_or((Status::NotFound, RawHtml(pages::not_found(&app.links).into_string())))?;
+        let view = load(app, &id).await.map_err(|status| match status {
+            Status::NotFound => (status, RawHtml(pages::not_found(&app.links).into_string())),
+            Status::Gone => (status, RawHtml(pages::deleted(&app.links).into_string())),
+            _ => server_error(),
+        })?;
         if !view.can_call_again(crate::store::now_ms()) {
             // A stored story, a call still going on, or an ending too old: an old link must not keep a number
             // ringing. The form starts a new story.
@@ -300,6 +344,44 @@ async fn retry(
                 };
                 Err(start_refused(app, typed, &e))
             }
+        }
+    }
+    .instrument(span)
+    .await
+}
+
+/// "Delete this story": the confirmation step (nothing is deleted by following a link).
+#[get("/recording/<id>/delete")]
+async fn confirm_delete(app: &State<App>, id: Id) -> Result<Page, Status> {
+    let span = id.span("confirm_delete");
+    async move {
+        let view = load(app, &id).await?;
+        if !view.can_be_deleted() {
+            return Err(Status::Conflict);
+        }
+        Ok(RawHtml(
+            pages::confirm_delete(&app.links, view.id.as_str()).into_string(),
+        ))
+    }
+    .instrument(span)
+    .await
+}
+
+/// Deletes the story, from its own page's confirmation form only; then its page says it was deleted.
+#[post("/recording/<id>/delete")]
+async fn delete(app: &State<App>, id: Id, origin: Result<SameOrigin, CrossSite>) -> Result<Redirect, (Status, Page)> {
+    let span = id.span("delete");
+    async move {
+        origin.map_err(|e| form_error(app, Status::Forbidden, "", words::cross_site(&e)))?;
+        let page = |status: Status, html: maud::Markup| (status, RawHtml(html.into_string()));
+        match story::delete(app, &id.0, "its storyteller asked").await {
+            Ok(story::Deleted::Now | story::Deleted::Already) => Ok(Redirect::to(app.links.recording(id.0.as_str()))),
+            Ok(story::Deleted::CallGoingOn) => Err(page(
+                Status::Conflict,
+                pages::cannot_delete_yet(&app.links, id.0.as_str()),
+            )),
+            Ok(story::Deleted::NotFound) => Err(page(Status::NotFound, pages::not_found(&app.links))),
+            Err(e) => Err(page(status_of(&e), pages::server_error(&app.links))),
         }
     }
     .instrument(span)

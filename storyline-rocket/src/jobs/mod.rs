@@ -5,6 +5,7 @@
 mod deliver;
 mod media;
 mod reconcile;
+mod settle;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -95,7 +96,8 @@ pub(crate) fn spawn(app: App) {
 /// How long a finished job is kept (for an operator looking into a story's history) before it is purged.
 const FINISHED_JOBS_KEPT: Duration = Duration::from_secs(7 * 24 * 3600);
 
-/// Drops client addresses the hourly limits no longer need, and purges old finished jobs.
+/// Drops client addresses the hourly limits no longer need, purges old finished jobs, and deletes the stories past
+/// their retention.
 async fn forget(app: &App) {
     let now = now_ms();
     let window = crate::store::LIMIT_WINDOW_MS;
@@ -107,6 +109,11 @@ async fn forget(app: &App) {
         Ok((0, 0)) => {}
         Ok((addresses, jobs)) => tracing::info!(addresses, jobs, "forgot client addresses and finished jobs"),
         Err(e) => tracing::warn!("forgetting old client addresses and jobs failed: {e}"),
+    }
+    match story::expire(app).await {
+        Ok(0) => {}
+        Ok(stories) => tracing::info!(stories, "deleted stories older than STORYLINE_KEEP_STORIES_DAYS"),
+        Err(e) => tracing::warn!("deleting stories past their retention failed: {e}"),
     }
 }
 
@@ -210,6 +217,11 @@ async fn run(app: &App, outbound: &Outbound, due: DueJob) {
             story::place_queued(app, &due, *at).await;
             Outcome::Done
         }
+        Ok(Job::SettleCall) => settle::call(app, &due.recording_id).await,
+        Ok(Job::RemoveAudio { file }) => match app.audio.remove(file).await {
+            Ok(()) => Outcome::Done,
+            Err(e) => Outcome::Retry(format!("removing a deleted story's audio failed: {e}")),
+        },
     };
     // Not done or retried (the database failed): its lease runs out, and it runs again, which every job allows.
     match outcome {

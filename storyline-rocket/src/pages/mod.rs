@@ -129,6 +129,70 @@ pub(crate) fn busy(links: &Links, hourly: bool) -> Markup {
     )
 }
 
+/// "Delete this story?": the confirmation step, a plain form.
+pub(crate) fn confirm_delete(links: &Links, id: &str) -> Markup {
+    let page = links.recording(id);
+    let body = html! {
+        h1 { "Delete this story?" }
+        p.lead { "The recording, and the phone number we called, will be removed from Storyworth for good, and our phone service's copy deleted." }
+        p { "This can't be undone. If you'd like to keep a copy, download the recording first." }
+        div.actions {
+            form method="post" action={(page) "/delete"} {
+                button.danger type="submit" { "Yes, delete it" }
+            }
+            a.button.secondary href=(page) { "No, keep it" }
+        }
+    };
+    layout(
+        links,
+        Page {
+            title: "Delete this story? · Storyworth",
+            private: true,
+            refresh: false,
+            script: false,
+        },
+        body,
+    )
+}
+
+/// A story deleted at its storyteller's request (or by the retention setting).
+pub(crate) fn deleted(links: &Links) -> Markup {
+    let body = html! {
+        h1 { "This story was deleted" }
+        p.lead { "Its recording and the phone number we called are no longer kept by Storyworth." }
+        p { a.button href=(links.home()) { "Record a new story" } }
+    };
+    layout(
+        links,
+        Page {
+            title: "Deleted · Storyworth",
+            private: true,
+            refresh: false,
+            script: false,
+        },
+        body,
+    )
+}
+
+/// A story asked to be deleted while its call goes on or it is being saved.
+pub(crate) fn cannot_delete_yet(links: &Links, id: &str) -> Markup {
+    let body = html! {
+        h1 { "This story can't be deleted yet" }
+        p.lead { "The call is still going on, or the story is still being saved. Once it's done, you can delete it from its page." }
+        p { a.button href=(links.recording(id)) { "Back to the story" } }
+    };
+    layout(
+        links,
+        Page {
+            title: "Not yet · Storyworth",
+            private: true,
+            refresh: false,
+            script: false,
+        },
+        body,
+    )
+}
+
 /// A friendly page for a recording that does not exist.
 pub(crate) fn not_found(links: &Links) -> Markup {
     let body = html! {

@@ -5,7 +5,7 @@ use maud::{Markup, html};
 use storyline_core::recording::Status;
 
 use super::waveform::Waveform;
-use super::words::{STEPS, words};
+use super::words::STEPS;
 use super::{Links, Page, layout};
 
 /// What the recording page needs to know.
@@ -20,14 +20,20 @@ pub(crate) struct RecordingView<'a> {
     pub audio: Option<AudioView>,
     /// Whether "Call me again" is offered (an ending without a story, recent enough).
     pub call_again: bool,
+    /// Saving the story is delayed (failed a few times, being retried): the page is not live.
+    pub delayed: bool,
+    /// Twilio answered the call but could not record it.
+    pub recording_failed: bool,
 }
 
 /// The stored recording, once there is one.
 pub(crate) struct AudioView {
     /// Its length, in whole seconds.
     pub duration_secs: u64,
-    /// When it was recorded, in words.
+    /// When it was recorded, in words, in the configured time zone.
     pub recorded_at: String,
+    /// The same moment in RFC 3339, which the page's script writes in the browser's own time.
+    pub recorded_iso: String,
 }
 
 fn mmss(secs: u64) -> String {
@@ -47,8 +53,8 @@ fn spoken(secs: u64) -> String {
 /// The recording page: live status while the call goes on, then the player, or what happened and what to do.
 /// `waveform` is the stored recording's shape, drawn above the player when there is one.
 pub(crate) fn recording(links: &Links, view: &RecordingView<'_>, waveform: Option<&Waveform>) -> Markup {
-    let w = words(view.status, view.number);
-    let live = !view.status.is_final();
+    let w = super::words::for_page(view.status, view.number, view.delayed, view.recording_failed);
+    let live = !view.status.is_final() && !view.delayed;
     let page_url = links.recording(view.id);
     let audio_url = links.audio(view.id);
     let download_url = format!("{audio_url}?download=1");
@@ -58,12 +64,17 @@ pub(crate) fn recording(links: &Links, view: &RecordingView<'_>, waveform: Optio
         |w| w.duration().as_secs(),
     );
     let body = html! {
-        section.status #status data-id=(view.id) data-page=(page_url) data-status=(view.status.as_str()) aria-labelledby="status-heading" {
+        section.status #status data-id=(view.id) data-page=(page_url) data-status=(view.status.as_str())
+            data-delayed=[view.delayed.then_some("true")] aria-labelledby="status-heading" {
             div.live #live aria-live="polite" aria-atomic="true" {
                 h1 #status-heading tabindex="-1" { (w.heading) }
                 p.lead #status-detail { (w.detail) }
             }
             div #status-more {
+                @if view.delayed {
+                    p { "We'll keep trying for as long as it takes. If it still isn't ready tomorrow, write to us and we'll look into it." }
+                    p { a href=(links.home()) { "Record another story" } }
+                }
                 @if live {
                     @let at = STEPS.iter().position(|(key, _)| *key == view.status.as_str()).unwrap_or(0);
                     ol.steps aria-label="Progress of the call" {
@@ -88,7 +99,7 @@ pub(crate) fn recording(links: &Links, view: &RecordingView<'_>, waveform: Optio
                             a href=(download_url) { "Download your story" }
                         }
                         figcaption {
-                            "Recorded " (audio.recorded_at) ". "
+                            "Recorded " time datetime=(audio.recorded_iso) data-local { (audio.recorded_at) } ". "
                             (mmss(length)) " long (" (spoken(length)) ")."
                         }
                     }
@@ -112,6 +123,13 @@ pub(crate) fn recording(links: &Links, view: &RecordingView<'_>, waveform: Optio
                     } @else {
                         p.hint { "This call was more than a day ago. Whenever you're ready, we can call you for a new story." }
                         p { a.button href=(links.home()) { "Record a story" } }
+                    }
+                }
+                @if view.status.is_final() {
+                    p.delete {
+                        a href={(page_url) "/delete"} {
+                            (if view.status == Status::Complete { "Delete this story" } else { "Delete this call and the number we called" })
+                        }
                     }
                 }
             }
@@ -165,9 +183,12 @@ mod tests {
                 number: "917-555-2368",
                 audio: audio.then(|| AudioView {
                     duration_secs: 65,
-                    recorded_at: "November 24, 2026 at 14:03 UTC".into(),
+                    recorded_at: "Tuesday, November 24 at 9:03 AM EST".into(),
+                    recorded_iso: "2026-11-24T14:03:00Z".into(),
                 }),
                 call_again: true,
+                delayed: false,
+                recording_failed: false,
             },
             None,
         )
@@ -205,6 +226,8 @@ mod tests {
                 number: "917-555-2368",
                 audio: None,
                 call_again: false,
+                delayed: false,
+                recording_failed: false,
             },
             None,
         )
@@ -218,7 +241,12 @@ mod tests {
         let html = page("complete", true);
         assert!(html.contains(r#"src="/recording/abc/audio""#));
         assert!(html.contains("1:05 long (1 minute 5 seconds)"));
-        assert!(html.contains("November 24, 2026"));
+        assert!(
+            html.contains(
+                r#"<time datetime="2026-11-24T14:03:00Z" data-local>Tuesday, November 24 at 9:03 AM EST</time>"#
+            ),
+            "{html}"
+        );
         assert!(html.contains(r#"href="/recording/abc/audio?download=1" download"#));
         assert!(html.contains("What happens next"));
         assert!(!html.contains("Call me again"));

@@ -195,9 +195,6 @@ pub(crate) fn place_error(e: &PlaceError) -> &'static str {
         PlaceError::Unavailable(Unavailable::Unreachable) => {
             "We couldn't reach our phone service just now. Nothing was charged; please try again in a minute."
         }
-        PlaceError::Unavailable(Unavailable::NotConfirmed) => {
-            "Our phone service did not confirm the call. Please try again in a minute."
-        }
         PlaceError::Internal(_) => {
             "Something went wrong on our side and we could not call you. Please try again in a minute."
         }
@@ -222,6 +219,31 @@ pub(crate) fn limit(limit: Limit) -> &'static str {
             "We're very busy right now and can't place any more calls this hour. Please try again in an hour."
         }
         Limit::Service(_) => "We're very busy today and can't place any more calls. Please try again tomorrow.",
+    }
+}
+
+/// The words a recording's page shows: its status's, unless saving is delayed, or Twilio could not record the call.
+pub(crate) fn for_page(status: Status, number: &str, delayed: bool, recording_failed: bool) -> Words {
+    if delayed {
+        delayed_words()
+    } else if recording_failed {
+        Words {
+            heading: "We couldn't save your recording".into(),
+            detail: "Our phone service had a problem recording the call, so we don't have your story. We're sorry.",
+            hint: Some("Please tell it to us again: ask us to call you back, and we'll record it from the start."),
+        }
+    } else {
+        words(status, number)
+    }
+}
+
+/// A story whose saving has failed a few times, and is being retried: the page stops following it live.
+fn delayed_words() -> Words {
+    Words {
+        heading: "Your story is taking longer to save".into(),
+        detail: "Your recording is safe: our phone service keeps it while we keep trying to save it here. You don't \
+                 need to keep this page open. Come back to this link later to listen to your story.",
+        hint: None,
     }
 }
 

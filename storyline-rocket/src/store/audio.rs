@@ -257,6 +257,24 @@ impl AudioFiles {
         }
     }
 
+    /// Removes a stored recording for good; one already gone is what was wanted.
+    pub(crate) async fn remove(&self, name: &str) -> Result<(), String> {
+        match self {
+            AudioFiles::Files { dir } => match tokio::fs::remove_file(dir.join(name)).await {
+                Ok(()) => {
+                    let dir = tokio::fs::File::open(dir).await.map_err(|e| e.to_string())?;
+                    dir.sync_all().await.map_err(|e| e.to_string())
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+                Err(e) => Err(e.to_string()),
+            },
+            AudioFiles::S3 { store, .. } => match store.delete(&self.object(name)).await {
+                Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+                Err(e) => Err(first_line(&e)),
+            },
+        }
+    }
+
     /// The size of a stored recording, for recordings stored before their size was kept with them.
     pub(crate) async fn size(&self, name: &str) -> std::io::Result<u64> {
         match self {

@@ -25,6 +25,12 @@ pub(crate) enum Job {
     /// Ask Twilio to place a recording's call at its turn (`at`, milliseconds since the Unix epoch), reserved from
     /// the account's calls per second. Claimed a little before its turn, it waits for the turn itself.
     PlaceCall { at: i64 },
+    /// Find out whether Twilio placed a call whose answer was lost (a timeout, a broken connection, a 5xx): list the
+    /// calls to the number since the recording was asked for, and adopt the one Twilio placed, or end the recording
+    /// once Twilio plainly has none.
+    SettleCall,
+    /// Remove a deleted story's audio from the audio store.
+    RemoveAudio { file: String },
 }
 
 /// The stored kind of [`Job::PlaceCall`].
@@ -60,6 +66,8 @@ impl Job {
             Job::Reconcile { .. } => "reconcile",
             Job::DeliverEvent { .. } => "deliver_event",
             Job::PlaceCall { .. } => PLACE_CALL,
+            Job::SettleCall => "settle_call",
+            Job::RemoveAudio { .. } => "remove_audio",
         }
     }
 
@@ -83,6 +91,8 @@ impl Job {
             })),
             Job::DeliverEvent { event_id } => event_id.clone(),
             Job::PlaceCall { at } => at.to_string(),
+            Job::SettleCall => String::new(),
+            Job::RemoveAudio { file } => file.clone(),
         }
     }
 
@@ -121,6 +131,10 @@ impl Job {
                     .parse()
                     .map_err(|e: std::num::ParseIntError| unreadable(e.to_string()))?,
             }),
+            "settle_call" if payload.is_empty() => Ok(Job::SettleCall),
+            "remove_audio" if !payload.is_empty() => Ok(Job::RemoveAudio {
+                file: payload.to_owned(),
+            }),
             _ => Err(unreadable("unknown kind or payload".into())),
         }
     }
@@ -149,6 +163,10 @@ mod tests {
                 event_id: "evt_0123".into(),
             },
             Job::PlaceCall { at: 1_764_590_400_000 },
+            Job::SettleCall,
+            Job::RemoveAudio {
+                file: "AAAA.wav".into(),
+            },
         ] {
             assert_eq!(Job::from_stored(job.kind(), &job.payload()).unwrap(), job);
         }

@@ -264,11 +264,123 @@ fn limit_locks(phone: &str, address: Option<&str>, service: bool) -> Vec<String>
     keys
 }
 
+/// What a deleted story keeps of its number while the limits still count it (two days): a digest, never the number.
+pub(crate) fn phone_digest(e164: &str) -> String {
+    use sha2::Digest as _;
+    let hash = sha2::Sha256::new()
+        .chain_update(b"storyline deleted number\0")
+        .chain_update(e164)
+        .finalize();
+    let hex: String = hash.iter().map(|b| format!("{b:02x}")).collect();
+    format!("sha256:{hex}")
+}
+
+/// How long a deleted story's number digest is kept, for the limits that count calls to the number.
+pub(crate) const DELETED_NUMBER_KEPT_MS: i64 = 2 * DAY_MS;
+
 impl Store {
+    /// Whether a recording was deleted (it then reads as none).
+    pub(crate) async fn is_deleted(&self, id: &RecordingId) -> Result<bool, StoreError> {
+        let deleted: Option<i64> = on_db!(self, |pool, pg| {
+            sqlx::query_scalar("SELECT 1 FROM storyline_recordings WHERE id = $1 AND deleted_at IS NOT NULL")
+                .bind(id.as_str())
+                .fetch_optional(pool)
+                .await?
+        });
+        Ok(deleted.is_some())
+    }
+
+    /// Deletes a story, if it is still there: its number (a digest stays for the limits, [`DELETED_NUMBER_KEPT_MS`]),
+    /// address, owner, question, audio facts and pending work are erased, and `jobs` (removing its audio and
+    /// Twilio's copy) and `event` are stored with the change. The row stays, marked, so its page can say it was
+    /// deleted. Returns whether this call deleted it.
+    pub(crate) async fn delete_story(
+        &self,
+        stored: &StoredRecording,
+        jobs: &[Scheduled],
+        event: Option<&NewEvent>,
+    ) -> Result<bool, StoreError> {
+        let id = &stored.id;
+        let now = now_ms();
+        on_db!(self, |pool, pg| {
+            let mut tx = pool.begin().await?;
+            let deleted = sqlx::query(
+                "UPDATE storyline_recordings SET deleted_at = $2, phone = $3, phone_display = '', address = NULL, \
+                 owner = NULL, prompt = NULL, updated_at = $2, version = version + 1 \
+                 WHERE id = $1 AND deleted_at IS NULL",
+            )
+            .bind(id.as_str())
+            .bind(now)
+            .bind(phone_digest(stored.phone.e164()))
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if deleted == 0 {
+                tx.rollback().await?;
+                return Ok(false);
+            }
+            sqlx::query("DELETE FROM storyline_audio WHERE recording_id = $1")
+                .bind(id.as_str())
+                .execute(&mut *tx)
+                .await?;
+            // Work the story no longer needs (copies, reconciliation, a queued call); its events still go out.
+            sqlx::query("DELETE FROM storyline_jobs WHERE recording_id = $1 AND done = 0 AND kind <> 'deliver_event'")
+                .bind(id.as_str())
+                .execute(&mut *tx)
+                .await?;
+            insert_jobs!(tx, pg, id, jobs);
+            if let Some(event) = event {
+                sqlx::query(
+                    "INSERT INTO storyline_events (id, recording_id, type, created_at, body) VALUES ($1, $2, $3, $4, $5) \
+                     ON CONFLICT (recording_id, type) DO NOTHING",
+                )
+                .bind(&event.id)
+                .bind(id.as_str())
+                .bind(event.kind)
+                .bind(event.created)
+                .bind(&event.body)
+                .execute(&mut *tx)
+                .await?;
+                let deliver = [Scheduled {
+                    job: Job::DeliverEvent {
+                        event_id: event.id.clone(),
+                    },
+                    run_at: event.deliver_at,
+                }];
+                insert_jobs!(tx, pg, id, &deliver);
+            }
+            if pg {
+                sqlx::query("SELECT pg_notify($1, $2)")
+                    .bind(CHANNEL)
+                    .bind(format!("{}:{}", self.instance, id.as_str()))
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+            Ok(true)
+        })
+    }
+
+    /// Stories that ended before `before_ms` and are not deleted, at most `limit`: those the retention setting
+    /// deletes.
+    pub(crate) async fn expired(&self, before_ms: i64, limit: i64) -> Result<Vec<StoredRecording>, StoreError> {
+        let rows: Vec<RecordingRow> = on_db!(self, |pool, pg| {
+            sqlx::query_as(concat!(
+                select_recordings!(),
+                " WHERE deleted_at IS NULL AND finished_at IS NOT NULL AND finished_at < $1 ORDER BY finished_at LIMIT $2"
+            ))
+            .bind(before_ms)
+            .bind(limit)
+            .fetch_all(pool)
+            .await?
+        });
+        rows.into_iter().map(StoredRecording::try_from).collect()
+    }
+
     /// Loads one recording.
     pub(crate) async fn get(&self, id: &RecordingId) -> Result<Option<StoredRecording>, StoreError> {
         let row: Option<RecordingRow> = on_db!(self, |pool, pg| {
-            sqlx::query_as(concat!(select_recordings!(), " WHERE id = $1"))
+            sqlx::query_as(concat!(select_recordings!(), " WHERE id = $1 AND deleted_at IS NULL"))
                 .bind(id.as_str())
                 .fetch_optional(pool)
                 .await?
@@ -320,10 +432,10 @@ impl Store {
             .await?;
             let counts: Counts = sqlx::query_as(concat!(
                 "SELECT \
-                   (SELECT COUNT(*) FROM storyline_recordings WHERE phone = $3 AND created_at > $5 AND id <> $7) \
-                     AS number_hour, \
-                   (SELECT COUNT(*) FROM storyline_recordings WHERE phone = $3 AND created_at > $6 AND id <> $7) \
-                     AS number_day, \
+                   (SELECT COUNT(*) FROM storyline_recordings WHERE phone IN ($3, $8) AND created_at > $5 \
+                     AND id <> $7) AS number_hour, \
+                   (SELECT COUNT(*) FROM storyline_recordings WHERE phone IN ($3, $8) AND created_at > $6 \
+                     AND id <> $7) AS number_day, \
                    (SELECT COUNT(*) FROM storyline_recordings WHERE address = $4 AND created_at > $5 AND id <> $7) \
                      AS address_hour, \
                    (SELECT COUNT(*) FROM storyline_recordings WHERE created_at > $5 AND id <> $7) AS service_hour, \
@@ -342,19 +454,21 @@ impl Store {
             .bind(now - LIMIT_WINDOW_MS)
             .bind(now - DAY_MS)
             .bind(new.id.as_str())
+            .bind(phone_digest(new.phone.e164()))
             .fetch_one(&mut *tx)
             .await?;
             let mut reached = limits.reached(&counts, address.is_some());
             if reached.is_none() && limits.unanswered_in_a_row > 0 {
                 let last: Vec<(String, i64)> = sqlx::query_as(
                     "SELECT status, finished_at FROM storyline_recordings \
-                     WHERE phone = $1 AND finished_at IS NOT NULL AND id <> $2 AND created_at > $3 \
+                     WHERE phone IN ($1, $5) AND finished_at IS NOT NULL AND id <> $2 AND created_at > $3 \
                      ORDER BY created_at DESC LIMIT $4",
                 )
                 .bind(new.phone.e164())
                 .bind(new.id.as_str())
                 .bind(now - 2 * DAY_MS)
                 .bind(i64::from(limits.unanswered_in_a_row))
+                .bind(phone_digest(new.phone.e164()))
                 .fetch_all(&mut *tx)
                 .await?;
                 let unanswered = |s: &str| UNANSWERED.iter().any(|u| u.as_str() == s);
@@ -378,16 +492,37 @@ impl Store {
         }
     }
 
+    /// Whether another recording of the number `phone` has the call `call_sid`.
+    pub(crate) async fn call_taken(
+        &self,
+        phone: &str,
+        call_sid: &CallSid,
+        except: &RecordingId,
+    ) -> Result<bool, StoreError> {
+        let taken: Option<i64> = on_db!(self, |pool, pg| {
+            sqlx::query_scalar("SELECT 1 FROM storyline_recordings WHERE phone = $1 AND call_sid = $2 AND id <> $3")
+                .bind(phone)
+                .bind(call_sid.as_str())
+                .bind(except.as_str())
+                .fetch_optional(pool)
+                .await?
+        });
+        Ok(taken.is_some())
+    }
+
     /// Recordings whose status is one of `statuses` and that have not changed since `before_ms`.
     pub(crate) async fn stale(&self, statuses: &[Status], before_ms: i64) -> Result<Vec<StoredRecording>, StoreError> {
         let mut out = Vec::new();
         for status in statuses {
             let rows: Vec<RecordingRow> = on_db!(self, |pool, pg| {
-                sqlx::query_as(concat!(select_recordings!(), " WHERE status = $1 AND updated_at < $2"))
-                    .bind(status.as_str())
-                    .bind(before_ms)
-                    .fetch_all(pool)
-                    .await?
+                sqlx::query_as(concat!(
+                    select_recordings!(),
+                    " WHERE status = $1 AND updated_at < $2 AND deleted_at IS NULL"
+                ))
+                .bind(status.as_str())
+                .bind(before_ms)
+                .fetch_all(pool)
+                .await?
             });
             for r in rows {
                 out.push(r.try_into()?);

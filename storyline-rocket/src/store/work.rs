@@ -235,6 +235,11 @@ impl Store {
                 .execute(pool)
                 .await?
                 .rows_affected();
+            // A deleted story's number digest, once no limit counts it.
+            sqlx::query("UPDATE storyline_recordings SET phone = '' WHERE deleted_at < $1 AND phone <> ''")
+                .bind(now_ms() - super::recordings::DELETED_NUMBER_KEPT_MS)
+                .execute(pool)
+                .await?;
             Ok((addresses, jobs))
         })
     }

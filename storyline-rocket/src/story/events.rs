@@ -49,7 +49,7 @@ pub(super) fn raise(app: &App, stored: &StoredRecording, next: &Recording) -> Op
 
 /// `evt_` and 128 bits in hex: the same for a story's event of a type (each story has at most one of each), and not
 /// revealing the story's id.
-fn event_id(story: &RecordingId, kind: &str) -> String {
+pub(super) fn event_id(story: &RecordingId, kind: &str) -> String {
     use sha2::Digest as _;
     let digest = sha2::Sha256::new()
         .chain_update(b"storyline event\0")

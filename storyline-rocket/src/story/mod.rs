@@ -2,6 +2,7 @@
 //! them with TwiML ([`webhook`]), applying events to the recording state machine durably ([`apply`]), and what the
 //! pages, the API and host services are shown ([`view`]).
 
+mod delete;
 mod events;
 pub(crate) mod idempotency;
 mod place;
@@ -16,6 +17,7 @@ use storyline_core::{RecordingId, RecordingSid};
 use crate::app::{App, StatusChange};
 use crate::store::{Job, NewEvent, Saved, Scheduled, StoreError, StoredRecording, now_ms};
 
+pub(crate) use delete::{Deleted, delete, expire};
 pub(crate) use events::ENDED;
 pub(crate) use place::{PlaceError, Refusal, StartError, StartRequest, Unavailable, place_queued, start, start_again};
 pub(crate) use view::{View, view};

@@ -33,8 +33,6 @@ pub(crate) enum Unavailable {
     Busy,
     /// Twilio is unreachable or failing.
     Unreachable,
-    /// Twilio accepted the call without naming it.
-    NotConfirmed,
 }
 
 /// Why a call could not be placed.
@@ -188,17 +186,38 @@ async fn place_call(
     }
     wait_until(turn).await;
     match send_call(app, &id, &new.phone).await {
-        Ok(call_sid) => {
+        Sent::Placed(call_sid) => {
             apply(app, &id, Event::CallPlaced { call_sid })
                 .await
                 .map_err(|e| PlaceError::Internal(format!("saving the placed call failed: {e}")))?;
             Ok(id)
         }
-        Err((_, refusal)) => {
+        Sent::Unknown => {
+            // The phone may be ringing: the storyteller waits on the recording page while Twilio is asked.
+            settle(app, &id).await.map_err(PlaceError::Internal)?;
+            Ok(id)
+        }
+        Sent::Refused(_, refusal) => {
             let _ = app.store.delete_unplaced(&id).await;
             Err(refusal)
         }
     }
+}
+
+/// How soon Twilio is first asked about a call it did not confirm.
+const SETTLE_AFTER_SECS: u64 = 5;
+
+/// Keeps a recording whose call Twilio may have placed without confirming it, and asks Twilio about it soon
+/// (`jobs::settle`).
+async fn settle(app: &App, id: &RecordingId) -> Result<(), String> {
+    let job = Scheduled {
+        job: Job::SettleCall,
+        run_at: now_ms() + millis(app.delay(SETTLE_AFTER_SECS)),
+    };
+    app.store
+        .enqueue(id, &[job])
+        .await
+        .map_err(|e| format!("asking about an unconfirmed call failed: {e}"))
 }
 
 /// How late a queued call may go at its own turn: later than this, its moment may be another call's.
@@ -253,6 +272,9 @@ pub(crate) async fn place_queued(app: &App, job: &DueJob, at: i64) {
         Ok(true) => {}
         Ok(false) => {
             tracing::warn!("a queued call was not placed again: an instance that stopped may have placed it");
+            if let Err(e) = settle(app, id).await {
+                tracing::error!("{e}");
+            }
             return;
         }
         Err(e) => {
@@ -261,8 +283,14 @@ pub(crate) async fn place_queued(app: &App, job: &DueJob, at: i64) {
         }
     }
     let event = match send_call(app, id, &recording.phone).await {
-        Ok(call_sid) => Event::CallPlaced { call_sid },
-        Err((code, refusal)) => Event::CallRejected {
+        Sent::Placed(call_sid) => Event::CallPlaced { call_sid },
+        Sent::Unknown => {
+            if let Err(e) = settle(app, id).await {
+                tracing::error!("{e}");
+            }
+            return;
+        }
+        Sent::Refused(code, refusal) => Event::CallRejected {
             code,
             message: refusal.to_string(),
         },
@@ -288,8 +316,18 @@ async fn still_waiting(app: &App, id: &RecordingId) -> Option<StoredRecording> {
     }
 }
 
-/// Asks Twilio to place a recording's call. A refusal comes with Twilio's error code, when it gave one.
-async fn send_call(app: &App, id: &RecordingId, number: &PhoneNumber) -> Result<CallSid, (Option<u32>, PlaceError)> {
+/// What Twilio said to a request to place a call.
+enum Sent {
+    /// It placed the call.
+    Placed(CallSid),
+    /// It did not say, or failed while answering: it may have placed the call.
+    Unknown,
+    /// It refused, with its error code when it gave one: no call was placed.
+    Refused(Option<u32>, PlaceError),
+}
+
+/// Asks Twilio to place a recording's call.
+async fn send_call(app: &App, id: &RecordingId, number: &PhoneNumber) -> Sent {
     let s = &app.settings;
     let result = app
         .twilio
@@ -309,13 +347,20 @@ async fn send_call(app: &App, id: &RecordingId, number: &PhoneNumber) -> Result<
         .send()
         .await;
     match result {
-        Ok(call) => call.sid.ok_or_else(|| {
-            tracing::warn!(recording = %id.log_tag(), "twilio accepted a call without naming it");
-            (None, PlaceError::Unavailable(Unavailable::NotConfirmed))
-        }),
+        Ok(call) => match call.sid {
+            Some(sid) => Sent::Placed(sid),
+            None => {
+                tracing::warn!(recording = %id.log_tag(), "twilio accepted a call without naming it");
+                Sent::Unknown
+            }
+        },
+        Err(e) if e.may_have_taken_effect() => {
+            tracing::warn!(recording = %id.log_tag(), status = ?e.status(), "twilio may have placed a call without confirming it: {e}");
+            Sent::Unknown
+        }
         Err(e) => {
             tracing::warn!(recording = %id.log_tag(), code = ?e.code(), status = ?e.status(), "twilio refused to place a call: {e}");
-            Err((e.code(), refusal(&e)))
+            Sent::Refused(e.code(), refusal(&e))
         }
     }
 }

@@ -18,16 +18,26 @@ pub(crate) struct View {
     pub status: Status,
     pub phone_display: String,
     pub stored: Option<StoredView>,
+    /// Saving the story has failed a few times and is being retried: the page says to come back later instead of
+    /// following it live.
+    pub delayed: bool,
     /// The whole stored row, for the API.
     pub row: StoredRecording,
 }
+
+/// After how many failed attempts to save a story its page stops following it live and says it is delayed.
+pub(crate) const DELAYED_AFTER_FAILURES: u32 = 3;
 
 /// The stored audio of a finished story.
 pub(crate) struct StoredView {
     pub file: String,
     pub size_bytes: u64,
     pub duration: Duration,
+    /// When it was recorded, as people write it, in the configured time zone.
     pub recorded_at: String,
+    /// The same moment, RFC 3339 in UTC, for the page's script to write in the browser's own time.
+    pub recorded_iso: String,
+    /// The date in the configured time zone, for the download's file name.
     pub recorded_on: String,
 }
 
@@ -58,31 +68,46 @@ pub(crate) async fn view(app: &App, id: &RecordingId) -> Result<Option<View>, St
     let Some(row) = app.store.get(id).await? else {
         return Ok(None);
     };
-    Ok(Some(view_of(row)))
+    Ok(Some(view_of(row, &app.time_zone)))
 }
 
-fn view_of(row: StoredRecording) -> View {
+/// A moment as people write it ("Tuesday, December 1 at 3:18 PM EST"), in `zone`; the year only when it is not this
+/// year's.
+pub(crate) fn written(ms: i64, zone: &jiff::tz::TimeZone) -> String {
+    let Ok(at) = jiff::Timestamp::from_millisecond(ms) else {
+        return String::new();
+    };
+    let at = at.to_zoned(zone.clone());
+    let this_year = jiff::Timestamp::now().to_zoned(zone.clone()).year();
+    let pattern = if at.year() == this_year {
+        "%A, %B %-d at %-I:%M %p %Z"
+    } else {
+        "%A, %B %-d, %Y at %-I:%M %p %Z"
+    };
+    at.strftime(pattern).to_string()
+}
+
+fn view_of(row: StoredRecording, zone: &jiff::tz::TimeZone) -> View {
     let stored = row.recording.stored_media().map(|m| {
-        let at = at(recorded_at(&row));
+        let ms = recorded_at(&row);
         StoredView {
             file: m.path.clone(),
             size_bytes: m.size_bytes,
             duration: duration(m),
-            recorded_at: at
-                .format(time::macros::format_description!(
-                    "[month repr:long] [day padding:none], [year] at [hour]:[minute] UTC"
-                ))
-                .unwrap_or_default(),
-            recorded_on: at
-                .format(time::macros::format_description!("[year]-[month]-[day]"))
+            recorded_at: written(ms, zone),
+            recorded_iso: rfc3339(ms),
+            recorded_on: jiff::Timestamp::from_millisecond(ms)
+                .map(|t| t.to_zoned(zone.clone()).strftime("%Y-%m-%d").to_string())
                 .unwrap_or_default(),
         }
     });
+    let status = row.recording.status();
     View {
         id: row.id.clone(),
-        status: row.recording.status(),
+        status,
         phone_display: row.phone_display.clone(),
         stored,
+        delayed: status == Status::Processing && row.recording.storage_failures() >= DELAYED_AFTER_FAILURES,
         row,
     }
 }
@@ -122,8 +147,38 @@ impl View {
                 .is_some_and(|at| now_ms - at < CALL_AGAIN_WITHIN_MS)
     }
 
+    /// Whether the storyteller may delete it now: once its call has ended and its story (if any) is saved.
+    pub(crate) fn can_be_deleted(&self) -> bool {
+        self.status.is_final()
+    }
+
     /// The story as the API answers it.
     pub(crate) fn to_story_json(&self, app: &App) -> Value {
         story_json(app, &self.row)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_are_written_as_people_write_them_in_the_configured_zone() {
+        let zone = jiff::tz::TimeZone::get("America/New_York").expect("a zone");
+        // 2025-12-02 20:18 UTC is 3:18 PM in New York (EST); a past year is named.
+        assert_eq!(
+            written(1_764_706_680_000, &zone),
+            "Tuesday, December 2, 2025 at 3:18 PM EST"
+        );
+        // In summer, daylight time.
+        assert_eq!(
+            written(1_751_472_000_000, &zone),
+            "Wednesday, July 2, 2025 at 12:00 PM EDT"
+        );
+        let la = jiff::tz::TimeZone::get("America/Los_Angeles").expect("a zone");
+        assert_eq!(
+            written(1_764_706_680_000, &la),
+            "Tuesday, December 2, 2025 at 12:18 PM PST"
+        );
     }
 }

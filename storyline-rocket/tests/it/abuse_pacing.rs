@@ -10,9 +10,11 @@ use rocket::http::Status;
 use storyline_testkit::fake_twilio::{FakeTwilio, figment, local, recordings_count, submit, wait_status};
 use storyline_testkit::ports::free_port;
 
-/// The server spaces the moments it sends calls; the test sees when they arrive, which a loaded machine can delay by
-/// different amounts. Without pacing the calls would arrive within a few milliseconds of each other.
-const JITTER: Duration = Duration::from_millis(100);
+/// The server spaces the moments it sends calls; the test sees when they arrive, which a loaded 2-core machine can
+/// delay by different amounts (a quarter of a second has been seen). Without pacing the calls would arrive within a
+/// few milliseconds of each other, so each gap must still be at least half the interval, and the whole span holds
+/// the rate within a small allowance.
+const JITTER: Duration = Duration::from_millis(250);
 
 fn remote(n: u8) -> Option<SocketAddr> {
     Some(SocketAddr::from(([203, 0, 113, n], 40000)))
@@ -62,7 +64,7 @@ async fn calls_asked_for_at_once_are_placed_no_faster_than_the_calls_per_second(
     }
     let span = placed[CALLS - 1].at - placed[0].at;
     assert!(
-        span + Duration::from_millis(50) >= Duration::from_millis(500) * (CALLS as u32 - 1),
+        span + Duration::from_millis(150) >= Duration::from_millis(500) * (CALLS as u32 - 1),
         "{CALLS} calls within {span:?}"
     );
 

@@ -355,3 +355,49 @@ async fn the_keyboard_reaches_a_visible_skip_link_first_and_big_targets() {
     assert_eq!(overflow, json!(false), "the page scrolls sideways at 320 px");
     b.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_time_of_a_story_is_written_in_the_readers_own_time_zone() {
+    if !browser_available("the_time_of_a_story_is_written_in_the_readers_own_time_zone") {
+        return;
+    }
+    let site = Site::start().await;
+    // A reader in Tokyo, far from the server's configured New York.
+    let b = Browser::start_in_zone(true, "Asia/Tokyo").await;
+    b.call(&site, "201-555-0100").await;
+    b.until(
+        "the story to be ready",
+        "return document.getElementById('status').getAttribute('data-status') === 'complete'",
+    )
+    .await;
+    let iso = b
+        .js("return document.querySelector('time[data-local]').getAttribute('datetime')")
+        .await;
+    let shown = b
+        .js("return document.querySelector('time[data-local]').textContent")
+        .await;
+    let at: jiff::Timestamp = iso.as_str().expect("a datetime").parse().expect("RFC 3339");
+    let tokyo = at.to_zoned(jiff::tz::TimeZone::get("Asia/Tokyo").expect("a zone"));
+    let expected = tokyo.strftime("%A, %B %-d at %-I:%M %p").to_string();
+    assert_eq!(shown, json!(expected), "the reader's own time, as people write it");
+
+    // Without JavaScript, the server's configured zone, named.
+    let plain = Browser::start_in_zone(false, "Asia/Tokyo").await;
+    plain
+        .client
+        .goto(b.client.current_url().await.expect("a url").as_str())
+        .await
+        .expect("the page");
+    let text = plain
+        .client
+        .find(fantoccini::Locator::Css("time[data-local]"))
+        .await
+        .expect("a time")
+        .text()
+        .await
+        .expect("text");
+    let ny = at.to_zoned(jiff::tz::TimeZone::get("America/New_York").expect("a zone"));
+    assert_eq!(text, ny.strftime("%A, %B %-d at %-I:%M %p %Z").to_string());
+    b.close().await;
+    plain.close().await;
+}

@@ -9,7 +9,7 @@ use std::time::Duration;
 use futures_util::StreamExt as _;
 use storyline_sandbox::Faults;
 use storyline_testkit::Backend;
-use storyline_testkit::chaos::{Chaos, NUMBERS, judge};
+use storyline_testkit::chaos::{Chaos, NUMBERS, judge, seed};
 
 /// The calls per second the cluster is given: low enough that the calls of a round queue up across instances.
 const CALLS_PER_SECOND: f64 = 4.0;
@@ -25,7 +25,9 @@ async fn a_cluster_loses_no_story_when_an_instance_dies() {
         }
     };
     let dir = tempfile::tempdir().expect("temp dir");
-    let faults = Faults::parse("duplicate=0.3,delay=0.2,max_delay=2").expect("fault spec");
+    let seed = seed();
+    let mut rng = fastrand::Rng::with_seed(seed);
+    let faults = Faults::parse(&format!("duplicate=0.3,delay=0.2,max_delay=2,seed={seed}")).expect("fault spec");
     let mut chaos = Chaos::start_cluster(
         env!("CARGO_BIN_EXE_storyline-rocket").as_ref(),
         dir.path(),
@@ -71,7 +73,7 @@ async fn a_cluster_loses_no_story_when_an_instance_dies() {
         }
         if round == 0 {
             // One instance dies while these calls ring, talk and record; another takes its place.
-            tokio::time::sleep(Duration::from_millis(fastrand::u64(800..2000))).await;
+            tokio::time::sleep(Duration::from_millis(rng.u64(800..2000))).await;
             chaos.kill_instance(1);
             chaos.add_instance().await;
         }

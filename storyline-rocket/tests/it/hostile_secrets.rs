@@ -188,8 +188,22 @@ async fn failing_twilio_requests_never_show_the_auth_token() {
         let dir = tempfile::tempdir().expect("a data directory");
         let client = local(figment(dir.path(), free_port(), Some(&fake))).await;
         let (status, page) = submit(&client, &format!("201-555-011{n}"), None).await;
-        assert_eq!(status, Status::ServiceUnavailable, "{mode:?}: {page}");
-        assert!(page.contains("please try again in a minute"), "{mode:?}: {page}");
+        let page = if mode == Mode::EchoingProxy {
+            // A 5xx may mean the call was placed all the same: the storyteller waits on the recording page while
+            // Twilio is asked, and that page shows no more of the proxy's answer than the form would.
+            assert_eq!(status, Status::SeeOther, "{mode:?}: {page}");
+            client
+                .get(page)
+                .dispatch()
+                .await
+                .into_string()
+                .await
+                .unwrap_or_default()
+        } else {
+            assert_eq!(status, Status::ServiceUnavailable, "{mode:?}: {page}");
+            assert!(page.contains("please try again in a minute"), "{mode:?}: {page}");
+            page
+        };
         assert_no_leak(ACCOUNT_SID, AUTH_TOKEN, &page, &format!("the page after {mode:?}"));
         client.terminate().await;
     }

@@ -6,13 +6,14 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use reqwest::header::CONTENT_TYPE;
 use storyline_core::RecordingId;
+use storyline_sandbox::storyteller::MID_STORY_PAUSE_SECS;
 use storyline_testkit::audio::{check_story_audio, sample_story_length};
 use storyline_testkit::http::{header, html_escape};
 use storyline_testkit::{Backend, Config, Http, Server, within};
 use tokio::task::JoinSet;
 
 /// The sandbox's storytellers (last two digits of 201-555-01XX) and the ending each must reach.
-const ENDINGS: [(&str, &str); 9] = [
+const ENDINGS: [(&str, &str); 12] = [
     ("00", "complete"),
     ("01", "busy"),
     ("02", "no_answer"),
@@ -22,6 +23,9 @@ const ENDINGS: [(&str, &str); 9] = [
     ("06", "machine"),
     ("07", "complete"),
     ("08", "complete"),
+    ("09", "complete"),
+    ("11", "failed"),
+    ("12", "canceled"),
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -43,11 +47,12 @@ async fn every_ending_on(backend: &Backend) {
             calls.spawn(async move {
                 let typed = format!("201-555-01{digits}");
                 let e164 = format!("+120155501{digits}");
-                let expected_length = if digits == "08" {
+                let expected_length = match digits {
                     // Talks on: cut at the maximum story length.
-                    max_story
-                } else {
-                    sample_story_length(&e164)
+                    "08" => max_story,
+                    // A pause to think, shorter than the silence that ends a story, is kept in it.
+                    "09" => sample_story_length(&e164) + Duration::from_secs(MID_STORY_PAUSE_SECS.into()),
+                    _ => sample_story_length(&e164),
                 };
                 follow_call(&http, &typed, ending, expected_length).await;
                 typed
@@ -84,7 +89,16 @@ async fn follow_call(http: &Http, typed: &str, ending: &str, story_length: Durat
     let id = http.start_call(typed).await;
     let status = http.wait_final(&id).await;
     assert_eq!(status["status"], ending, "{typed}: {status}");
-    let words = storyline_testkit::words(ending, typed);
+    let words = if typed.ends_with("11") {
+        // Answered, told, and Twilio could not record it: not "we couldn't connect".
+        storyline_rocket::Words {
+            heading: "We couldn't save your recording".into(),
+            detail: "Our phone service had a problem recording the call, so we don't have your story. We're sorry.",
+            hint: Some("Please tell it to us again: ask us to call you back, and we'll record it from the start."),
+        }
+    } else {
+        storyline_testkit::words(ending, typed)
+    };
     assert_eq!(
         status["heading"],
         words.heading.as_str(),

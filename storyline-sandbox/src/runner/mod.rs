@@ -11,7 +11,6 @@ use storyline_core::CallSid;
 use storyline_twiml::{Gather, Method, Response, Verb};
 use url::Url;
 
-use crate::faults::Faults;
 use crate::outbound::{SendError, for_logs};
 use crate::phone::{Heard, Session};
 use crate::state::State;
@@ -91,7 +90,7 @@ async fn fetch(
     let mut params = state.common_params(sid);
     params.extend_from_slice(extra);
     let limit = state.twiml_limit();
-    let sent = if Faults::roll(state.faults.twiml_timeout) {
+    let sent = if state.dice.roll(state.faults.twiml_timeout) {
         // The application gets the request, but its answer comes after the limit: Twilio has given up on it.
         let started = tokio::time::Instant::now();
         let _ignored = state
