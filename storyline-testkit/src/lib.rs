@@ -26,7 +26,7 @@ pub mod wait;
 
 pub use backends::Backend;
 pub use http::Http;
-pub use server::{Config, Server, within};
+pub use server::{Config, Server, faulty_sandbox, within};
 
 /// The words Storyline shows for a status, named by its wire spelling (`"no_answer"`).
 pub fn words(status: &str, number: &str) -> storyline_rocket::Words {

@@ -126,6 +126,18 @@ impl Config {
     }
 }
 
+/// A sandbox of its own at the tests' speed (20), with the faults of `spec` (`drop=1`, see `storyline_sandbox::faults`),
+/// for a server configured with [`Config::external`].
+pub async fn faulty_sandbox(spec: &str) -> Sandbox {
+    Sandbox::start(storyline_sandbox::SandboxConfig {
+        speed: 20.0,
+        faults: storyline_sandbox::Faults::parse(spec).expect("a fault specification"),
+        ..storyline_sandbox::SandboxConfig::default()
+    })
+    .await
+    .expect("the sandbox starts")
+}
+
 /// A running server.
 pub struct Server {
     /// `http://127.0.0.1:PORT`: where browsers reach it, and the public URL Twilio is given.

@@ -74,14 +74,15 @@ impl Error {
     }
 
     /// Whether a request that creates something (a call) may have taken effect although it failed: no answer in
-    /// time, a connection that broke after the request was sent, or a 5xx (Twilio may have acted before failing to
-    /// answer). Look before trying again: list what the request would have created. Other errors (refused,
+    /// time, a connection that broke after the request was sent, a 5xx (Twilio may have acted before failing to
+    /// answer), or a success whose body could not be read. Look before trying again: list what the request would have created. Other errors (refused,
     /// never sent, a 4xx) certainly created nothing.
     pub fn may_have_taken_effect(&self) -> bool {
         match self {
             Error::Timeout { .. } => true,
             Error::Transport { kind, .. } => *kind == TransportErrorKind::Io,
-            _ => self.status().is_some_and(|s| s >= 500),
+            // A 2xx whose body could not be read did take effect; a 5xx may have.
+            _ => self.status().is_some_and(|s| !(400..500).contains(&s)),
         }
     }
 
@@ -255,6 +256,7 @@ mod tests {
             from_error_body(500, Some("application/json"), br#"{"code": 20500, "status": 500}"#)
                 .may_have_taken_effect()
         );
+        assert!(from_error_body(201, Some("text/html"), b"<html>created</html>").may_have_taken_effect());
         assert!(!broken(TransportErrorKind::Connect).may_have_taken_effect());
         assert!(!broken(TransportErrorKind::Tls).may_have_taken_effect());
         assert!(

@@ -116,7 +116,7 @@ fn number_for(view: &View, browser: &Browser) -> String {
 }
 
 /// What the recording page renders.
-fn page_view<'a>(view: &'a View, number: &'a str) -> RecordingView<'a> {
+fn page_view<'a>(view: &'a View, number: &'a str, owner: bool) -> RecordingView<'a> {
     RecordingView {
         id: view.id.as_str(),
         status: view.status,
@@ -127,6 +127,7 @@ fn page_view<'a>(view: &'a View, number: &'a str) -> RecordingView<'a> {
             recorded_iso: s.recorded_iso.clone(),
         }),
         call_again: view.can_call_again(crate::store::now_ms()),
+        can_delete: view.can_be_deleted() && owner,
         delayed: view.delayed,
         recording_failed: view.row.recording.recording_failed(),
     }
@@ -175,7 +176,12 @@ async fn recording(app: &State<App>, id: Id, browser: Browser) -> Result<Page, S
         };
         let number = number_for(&view, &browser);
         Ok(RawHtml(
-            pages::recording(&app.links, &page_view(&view, &number), waveform.as_ref()).into_string(),
+            pages::recording(
+                &app.links,
+                &page_view(&view, &number, browser.owns(&view.row)),
+                waveform.as_ref(),
+            )
+            .into_string(),
         ))
     }
     .instrument(span)
@@ -350,30 +356,53 @@ async fn retry(
     .await
 }
 
-/// "Delete this story": the confirmation step (nothing is deleted by following a link).
+/// "Delete this story": the confirmation step (nothing is deleted by following a link). Only the browser that asked
+/// for the call may delete its story from the page: a forwarded link is enough to listen, not to erase.
 #[get("/recording/<id>/delete")]
-async fn confirm_delete(app: &State<App>, id: Id) -> Result<Page, Status> {
+async fn confirm_delete(app: &State<App>, id: Id, browser: Browser) -> Result<(Status, Page), Status> {
     let span = id.span("confirm_delete");
     async move {
         let view = load(app, &id).await?;
-        if !view.can_be_deleted() {
-            return Err(Status::Conflict);
+        if !browser.owns(&view.row) {
+            return Ok((
+                Status::Forbidden,
+                RawHtml(pages::not_yours(&app.links, view.id.as_str()).into_string()),
+            ));
         }
-        Ok(RawHtml(
-            pages::confirm_delete(&app.links, view.id.as_str()).into_string(),
+        if !view.can_be_deleted() {
+            let page = pages::cannot_delete_yet(&app.links, view.id.as_str());
+            return Ok((Status::Conflict, RawHtml(page.into_string())));
+        }
+        Ok((
+            Status::Ok,
+            RawHtml(pages::confirm_delete(&app.links, view.id.as_str()).into_string()),
         ))
     }
     .instrument(span)
     .await
 }
 
-/// Deletes the story, from its own page's confirmation form only; then its page says it was deleted.
+/// Deletes the story, from its own page's confirmation form, in the browser that asked for the call; then its page
+/// says it was deleted.
 #[post("/recording/<id>/delete")]
-async fn delete(app: &State<App>, id: Id, origin: Result<SameOrigin, CrossSite>) -> Result<Redirect, (Status, Page)> {
+async fn delete(
+    app: &State<App>,
+    id: Id,
+    origin: Result<SameOrigin, CrossSite>,
+    browser: Browser,
+) -> Result<Redirect, (Status, Page)> {
     let span = id.span("delete");
     async move {
         origin.map_err(|e| form_error(app, Status::Forbidden, "", words::cross_site(&e)))?;
         let page = |status: Status, html: maud::Markup| (status, RawHtml(html.into_string()));
+        match load(app, &id).await {
+            Ok(view) if !browser.owns(&view.row) => {
+                return Err(page(Status::Forbidden, pages::not_yours(&app.links, id.0.as_str())));
+            }
+            Ok(_) | Err(Status::Gone) => {}
+            Err(Status::NotFound) => return Err(page(Status::NotFound, pages::not_found(&app.links))),
+            Err(status) => return Err(page(status, pages::server_error(&app.links))),
+        }
         match story::delete(app, &id.0, "its storyteller asked").await {
             Ok(story::Deleted::Now | story::Deleted::Already) => Ok(Redirect::to(app.links.recording(id.0.as_str()))),
             Ok(story::Deleted::CallGoingOn) => Err(page(

@@ -39,8 +39,20 @@ pub(super) async fn copy(
             }
         }
     };
+    let stored = matches!(event, Event::MediaStored { .. });
     match story::apply(app, id, event).await {
         Ok(_) => Outcome::Done,
+        // Deleted while it was copied: what this copy stored goes too.
+        Err(story::StoryError::NotFound) if stored && app.store.is_deleted(id).await.unwrap_or(false) => {
+            tracing::info!(recording = %id.log_tag(), "a copy finished after its story was deleted: removing it");
+            if let Err(e) = app.store.forget_audio_facts(id).await {
+                return Outcome::Retry(format!("removing a deleted story's audio facts failed: {e}"));
+            }
+            match app.audio.remove(&format!("{id}.wav")).await {
+                Ok(()) => Outcome::Done,
+                Err(e) => Outcome::Retry(format!("removing a deleted story's audio failed: {e}")),
+            }
+        }
         Err(e) => Outcome::Retry(format!("saving the outcome failed: {e}")),
     }
 }

@@ -93,6 +93,24 @@ pub(crate) fn spawn(app: App) {
     });
 }
 
+/// Deletes every recording Twilio holds for a call (a deleted story's): those Storyline knows of, and any whose
+/// callback was lost.
+async fn purge_recordings(app: &App, call_sid: &storyline_core::CallSid) -> Outcome {
+    let page = match app.twilio.list_recordings(call_sid).send().await {
+        Ok(page) => page,
+        Err(e) => return Outcome::Retry(format!("listing a deleted story's recordings at twilio failed: {e}")),
+    };
+    for recording in page.recordings {
+        let Some(sid) = recording.sid else { continue };
+        match app.twilio.delete_recording(&sid).send().await {
+            Ok(()) => {}
+            Err(e) if e.status() == Some(404) => {}
+            Err(e) => return Outcome::Retry(format!("deleting a deleted story's recording at twilio failed: {e}")),
+        }
+    }
+    Outcome::Done
+}
+
 /// How long a finished job is kept (for an operator looking into a story's history) before it is purged.
 const FINISHED_JOBS_KEPT: Duration = Duration::from_secs(7 * 24 * 3600);
 
@@ -218,6 +236,7 @@ async fn run(app: &App, outbound: &Outbound, due: DueJob) {
             Outcome::Done
         }
         Ok(Job::SettleCall) => settle::call(app, &due.recording_id).await,
+        Ok(Job::PurgeTwilioRecordings { call_sid }) => purge_recordings(app, call_sid).await,
         Ok(Job::RemoveAudio { file }) => match app.audio.remove(file).await {
             Ok(()) => Outcome::Done,
             Err(e) => Outcome::Retry(format!("removing a deleted story's audio failed: {e}")),

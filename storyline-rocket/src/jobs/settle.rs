@@ -54,7 +54,7 @@ pub(super) async fn call(app: &App, id: &RecordingId) -> Outcome {
     // The earliest call no other recording has: a call placed for a later request to the same number is that one's.
     placed.sort();
     for (_, call_sid) in placed {
-        match app.store.call_taken(row.phone.e164(), &call_sid, id).await {
+        match app.store.call_taken(&call_sid, id).await {
             Ok(true) => continue,
             Ok(false) => {
                 tracing::info!(recording = %id.log_tag(), "found the call twilio placed without confirming it");

@@ -174,6 +174,25 @@ pub(crate) fn deleted(links: &Links) -> Markup {
     )
 }
 
+/// Someone other than the browser that asked for the call tried to delete its story.
+pub(crate) fn not_yours(links: &Links, id: &str) -> Markup {
+    let body = html! {
+        h1 { "Only the storyteller can delete this story" }
+        p.lead { "A story can be deleted only from the browser that asked for its call. If that was you, open this page there." }
+        p { a.button href=(links.recording(id)) { "Back to the story" } }
+    };
+    layout(
+        links,
+        Page {
+            title: "Not yours to delete · Storyworth",
+            private: true,
+            refresh: false,
+            script: false,
+        },
+        body,
+    )
+}
+
 /// A story asked to be deleted while its call goes on or it is being saved.
 pub(crate) fn cannot_delete_yet(links: &Links, id: &str) -> Markup {
     let body = html! {

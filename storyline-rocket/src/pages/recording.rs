@@ -20,6 +20,8 @@ pub(crate) struct RecordingView<'a> {
     pub audio: Option<AudioView>,
     /// Whether "Call me again" is offered (an ending without a story, recent enough).
     pub call_again: bool,
+    /// Whether "Delete this story" is offered (the call has ended, and this browser asked for it).
+    pub can_delete: bool,
     /// Saving the story is delayed (failed a few times, being retried): the page is not live.
     pub delayed: bool,
     /// Twilio answered the call but could not record it.
@@ -125,7 +127,7 @@ pub(crate) fn recording(links: &Links, view: &RecordingView<'_>, waveform: Optio
                         p { a.button href=(links.home()) { "Record a story" } }
                     }
                 }
-                @if view.status.is_final() {
+                @if view.can_delete {
                     p.delete {
                         a href={(page_url) "/delete"} {
                             (if view.status == Status::Complete { "Delete this story" } else { "Delete this call and the number we called" })
@@ -187,6 +189,7 @@ mod tests {
                     recorded_iso: "2026-11-24T14:03:00Z".into(),
                 }),
                 call_again: true,
+                can_delete: true,
                 delayed: false,
                 recording_failed: false,
             },
@@ -226,6 +229,7 @@ mod tests {
                 number: "917-555-2368",
                 audio: None,
                 call_again: false,
+                can_delete: false,
                 delayed: false,
                 recording_failed: false,
             },

@@ -347,6 +347,17 @@ struct FactsRow {
 }
 
 impl super::Store {
+    /// Forgets a recording's audio facts (its story was deleted).
+    pub(crate) async fn forget_audio_facts(&self, id: &storyline_core::RecordingId) -> Result<(), super::StoreError> {
+        super::on_db!(self, |pool, pg| {
+            sqlx::query("DELETE FROM storyline_audio WHERE recording_id = $1")
+                .bind(id.as_str())
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
     /// Keeps what was worked out of a recording's audio.
     pub(crate) async fn save_audio_facts(
         &self,

@@ -31,6 +31,8 @@ pub(crate) enum Job {
     SettleCall,
     /// Remove a deleted story's audio from the audio store.
     RemoveAudio { file: String },
+    /// Delete every recording Twilio holds for a deleted story's call.
+    PurgeTwilioRecordings { call_sid: CallSid },
 }
 
 /// The stored kind of [`Job::PlaceCall`].
@@ -68,6 +70,7 @@ impl Job {
             Job::PlaceCall { .. } => PLACE_CALL,
             Job::SettleCall => "settle_call",
             Job::RemoveAudio { .. } => "remove_audio",
+            Job::PurgeTwilioRecordings { .. } => "purge_recordings",
         }
     }
 
@@ -93,6 +96,7 @@ impl Job {
             Job::PlaceCall { at } => at.to_string(),
             Job::SettleCall => String::new(),
             Job::RemoveAudio { file } => file.clone(),
+            Job::PurgeTwilioRecordings { call_sid } => call_sid.to_string(),
         }
     }
 
@@ -135,6 +139,11 @@ impl Job {
             "remove_audio" if !payload.is_empty() => Ok(Job::RemoveAudio {
                 file: payload.to_owned(),
             }),
+            "purge_recordings" => Ok(Job::PurgeTwilioRecordings {
+                call_sid: payload
+                    .parse()
+                    .map_err(|e: storyline_core::IdError| unreadable(e.to_string()))?,
+            }),
             _ => Err(unreadable("unknown kind or payload".into())),
         }
     }
@@ -166,6 +175,9 @@ mod tests {
             Job::SettleCall,
             Job::RemoveAudio {
                 file: "AAAA.wav".into(),
+            },
+            Job::PurgeTwilioRecordings {
+                call_sid: CallSid::from_bytes([3; 16]),
             },
         ] {
             assert_eq!(Job::from_stored(job.kind(), &job.payload()).unwrap(), job);

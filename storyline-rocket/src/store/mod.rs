@@ -394,8 +394,8 @@ pub(crate) mod testing {
 mod tests {
     use std::sync::Arc;
 
-    use storyline_core::RecordingSid;
     use storyline_core::recording::Event;
+    use storyline_core::{CallSid, RecordingSid};
 
     use super::recordings::Budget;
     use super::testing::{both, fresh_postgres};
@@ -910,6 +910,72 @@ mod tests {
                     Err(InsertError::Limited(Limit::Service(Budget::MinutesPerHour)))
                 ),
                 "{name}: the call going on counts"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn a_deleted_story_reads_as_gone_keeps_its_call_and_still_counts_for_its_number() {
+        for (name, store, _dir) in both().await {
+            let limits = hourly(1, 0);
+            let new = to_number(50, "+12015550150");
+            store
+                .insert_within_limits(&new, Some("192.0.2.50"), &limits)
+                .await
+                .expect("inserted");
+            let call = CallSid::from_bytes([50; 16]);
+            set_recording(&store, &new.id, &format!("call_sid = '{call}'")).await;
+            let stored = store.get(&new.id).await.expect("read").expect("there");
+            let other = RecordingId::from_bytes([51; 16]);
+            assert!(!store.is_deleted(&new.id).await.expect("asked"), "{name}");
+            assert!(store.call_taken(&call, &other).await.expect("asked"), "{name}");
+            assert!(
+                !store.call_taken(&call, &new.id).await.expect("asked"),
+                "{name}: its own call"
+            );
+
+            // A change since it was read: the deletion is decided again.
+            set_recording(&store, &new.id, "version = version + 1").await;
+            assert_eq!(
+                store.delete_story(&stored, &[], None).await.expect("asked"),
+                Saved::Conflict,
+                "{name}"
+            );
+            let stored = store.get(&new.id).await.expect("read").expect("there");
+            assert_eq!(
+                store.delete_story(&stored, &[], None).await.expect("deleted"),
+                Saved::Saved,
+                "{name}"
+            );
+            assert!(
+                store.get(&new.id).await.expect("read").is_none(),
+                "{name}: it reads as gone"
+            );
+            assert!(store.is_deleted(&new.id).await.expect("asked"), "{name}");
+            assert_eq!(
+                store.delete_story(&stored, &[], None).await.expect("asked"),
+                Saved::Conflict,
+                "{name}: once"
+            );
+            // Its call stays its own, and its number still counts for the hour's limit.
+            assert!(store.call_taken(&call, &other).await.expect("asked"), "{name}");
+            let again = to_number(52, "+12015550150");
+            assert!(
+                matches!(
+                    store.insert_within_limits(&again, None, &limits).await,
+                    Err(InsertError::Limited(Limit::Number))
+                ),
+                "{name}: deleting a story does not give its number's calls back"
+            );
+            let from_there = to_number(53, "+12015550153");
+            assert!(
+                matches!(
+                    store
+                        .insert_within_limits(&from_there, Some("192.0.2.50"), &hourly(0, 1))
+                        .await,
+                    Err(InsertError::Limited(Limit::Address))
+                ),
+                "{name}: nor its address's"
             );
         }
     }

@@ -9,6 +9,18 @@ use super::{Job, NewEvent, Store, StoreError, corrupt, now_ms, on_db};
 /// The PostgreSQL channel on which instances tell each other of changes: `{instance}:{recording id}`.
 pub(super) const CHANNEL: &str = "storyline_changes";
 
+/// Tells the other instances' pages (PostgreSQL) that recording `$id` changed, inside transaction `$tx`: delivered to
+/// the listeners when the transaction commits, and only then.
+macro_rules! notify_instances {
+    ($tx:ident, $store:expr, $id:expr) => {
+        sqlx::query("SELECT pg_notify($1, $2)")
+            .bind(CHANNEL)
+            .bind(format!("{}:{}", $store.instance, $id.as_str()))
+            .execute(&mut *$tx)
+            .await?;
+    };
+}
+
 /// A recording as stored.
 #[derive(Debug, Clone)]
 pub(crate) struct StoredRecording {
@@ -220,9 +232,10 @@ struct Counts {
 macro_rules! call_minutes {
     () => {
         "CASE WHEN call_sid IS NULL THEN 0 \
+              WHEN call_seconds IS NOT NULL THEN (call_seconds + 59) / 60 \
               WHEN finished_at IS NULL THEN \
                 (CASE WHEN $1 - created_at > $2 THEN $2 ELSE $1 - created_at END + 59999) / 60000 \
-              ELSE (COALESCE(call_seconds, 0) + 59) / 60 END"
+              ELSE 0 END"
     };
 }
 
@@ -281,58 +294,65 @@ pub(crate) const DELETED_NUMBER_KEPT_MS: i64 = 2 * DAY_MS;
 impl Store {
     /// Whether a recording was deleted (it then reads as none).
     pub(crate) async fn is_deleted(&self, id: &RecordingId) -> Result<bool, StoreError> {
-        let deleted: Option<i64> = on_db!(self, |pool, pg| {
-            sqlx::query_scalar("SELECT 1 FROM storyline_recordings WHERE id = $1 AND deleted_at IS NOT NULL")
-                .bind(id.as_str())
-                .fetch_optional(pool)
-                .await?
+        let deleted: bool = on_db!(self, |pool, pg| {
+            sqlx::query_scalar(
+                "SELECT EXISTS (SELECT 1 FROM storyline_recordings WHERE id = $1 AND deleted_at IS NOT NULL)",
+            )
+            .bind(id.as_str())
+            .fetch_one(pool)
+            .await?
         });
-        Ok(deleted.is_some())
+        Ok(deleted)
     }
 
-    /// Deletes a story, if it is still there: its number (a digest stays for the limits, [`DELETED_NUMBER_KEPT_MS`]),
-    /// address, owner, question, audio facts and pending work are erased, and `jobs` (removing its audio and
-    /// Twilio's copy) and `event` are stored with the change. The row stays, marked, so its page can say it was
-    /// deleted. Returns whether this call deleted it.
+    /// Deletes a story, if it is still as it was read (`stored.version`): its number (a digest stays for the limits,
+    /// [`DELETED_NUMBER_KEPT_MS`]), owner, question, state, audio facts, events, idempotency keys and pending work are
+    /// erased (its client address stays until `forget` drops it, so deleting cannot undo the per-address limit), and
+    /// `jobs` (removing its audio and Twilio's copies) and `event` are stored with the change. The row stays, marked,
+    /// so its page can say it was deleted. [`Saved::Conflict`] when it changed since it was read, or is gone.
     pub(crate) async fn delete_story(
         &self,
         stored: &StoredRecording,
         jobs: &[Scheduled],
         event: Option<&NewEvent>,
-    ) -> Result<bool, StoreError> {
+    ) -> Result<Saved, StoreError> {
         let id = &stored.id;
         let now = now_ms();
         on_db!(self, |pool, pg| {
             let mut tx = pool.begin().await?;
+            // The state goes too: a refusal's message from Twilio can name the number. The status column stays, for
+            // the limits that count unanswered calls.
             let deleted = sqlx::query(
-                "UPDATE storyline_recordings SET deleted_at = $2, phone = $3, phone_display = '', address = NULL, \
-                 owner = NULL, prompt = NULL, updated_at = $2, version = version + 1 \
-                 WHERE id = $1 AND deleted_at IS NULL",
+                "UPDATE storyline_recordings SET deleted_at = $2, phone = $3, phone_display = '', owner = NULL, \
+                 prompt = NULL, state = '{}', updated_at = $2, version = version + 1 \
+                 WHERE id = $1 AND version = $4 AND deleted_at IS NULL",
             )
             .bind(id.as_str())
             .bind(now)
             .bind(phone_digest(stored.phone.e164()))
+            .bind(stored.version)
             .execute(&mut *tx)
             .await?
             .rows_affected();
             if deleted == 0 {
                 tx.rollback().await?;
-                return Ok(false);
+                return Ok(Saved::Conflict);
             }
-            sqlx::query("DELETE FROM storyline_audio WHERE recording_id = $1")
-                .bind(id.as_str())
-                .execute(&mut *tx)
-                .await?;
-            // Work the story no longer needs (copies, reconciliation, a queued call); its events still go out.
-            sqlx::query("DELETE FROM storyline_jobs WHERE recording_id = $1 AND done = 0 AND kind <> 'deliver_event'")
-                .bind(id.as_str())
-                .execute(&mut *tx)
-                .await?;
+            // What it no longer needs, or must not keep: its audio's shape, its work (copies, reconciliation, a
+            // queued call, deliveries of earlier events, which are dropped for `story.deleted`), its events' bodies
+            // (they carry its question) and the API requests that named its number.
+            for sql in [
+                "DELETE FROM storyline_audio WHERE recording_id = $1",
+                "DELETE FROM storyline_jobs WHERE recording_id = $1 AND done = 0",
+                "DELETE FROM storyline_events WHERE recording_id = $1",
+                "DELETE FROM storyline_idempotency_keys WHERE recording_id = $1",
+            ] {
+                sqlx::query(sql).bind(id.as_str()).execute(&mut *tx).await?;
+            }
             insert_jobs!(tx, pg, id, jobs);
             if let Some(event) = event {
                 sqlx::query(
-                    "INSERT INTO storyline_events (id, recording_id, type, created_at, body) VALUES ($1, $2, $3, $4, $5) \
-                     ON CONFLICT (recording_id, type) DO NOTHING",
+                    "INSERT INTO storyline_events (id, recording_id, type, created_at, body) VALUES ($1, $2, $3, $4, $5)",
                 )
                 .bind(&event.id)
                 .bind(id.as_str())
@@ -350,14 +370,10 @@ impl Store {
                 insert_jobs!(tx, pg, id, &deliver);
             }
             if pg {
-                sqlx::query("SELECT pg_notify($1, $2)")
-                    .bind(CHANNEL)
-                    .bind(format!("{}:{}", self.instance, id.as_str()))
-                    .execute(&mut *tx)
-                    .await?;
+                notify_instances!(tx, self, id);
             }
             tx.commit().await?;
-            Ok(true)
+            Ok(Saved::Saved)
         })
     }
 
@@ -367,7 +383,10 @@ impl Store {
         let rows: Vec<RecordingRow> = on_db!(self, |pool, pg| {
             sqlx::query_as(concat!(
                 select_recordings!(),
-                " WHERE deleted_at IS NULL AND finished_at IS NOT NULL AND finished_at < $1 ORDER BY finished_at LIMIT $2"
+                " WHERE deleted_at IS NULL AND finished_at IS NOT NULL AND finished_at < $1 \
+                   AND status IN ('complete', 'busy', 'no_answer', 'failed', 'canceled', 'hung_up', 'no_recording', \
+                                  'machine') \
+                 ORDER BY finished_at LIMIT $2"
             ))
             .bind(before_ms)
             .bind(limit)
@@ -492,22 +511,16 @@ impl Store {
         }
     }
 
-    /// Whether another recording of the number `phone` has the call `call_sid`.
-    pub(crate) async fn call_taken(
-        &self,
-        phone: &str,
-        call_sid: &CallSid,
-        except: &RecordingId,
-    ) -> Result<bool, StoreError> {
-        let taken: Option<i64> = on_db!(self, |pool, pg| {
-            sqlx::query_scalar("SELECT 1 FROM storyline_recordings WHERE phone = $1 AND call_sid = $2 AND id <> $3")
-                .bind(phone)
+    /// Whether another recording (deleted ones included) has the call `call_sid`.
+    pub(crate) async fn call_taken(&self, call_sid: &CallSid, except: &RecordingId) -> Result<bool, StoreError> {
+        let taken: bool = on_db!(self, |pool, pg| {
+            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM storyline_recordings WHERE call_sid = $1 AND id <> $2)")
                 .bind(call_sid.as_str())
                 .bind(except.as_str())
-                .fetch_optional(pool)
+                .fetch_one(pool)
                 .await?
         });
-        Ok(taken.is_some())
+        Ok(taken)
     }
 
     /// Recordings whose status is one of `statuses` and that have not changed since `before_ms`.
@@ -619,12 +632,7 @@ impl Store {
                 }
             }
             if pg && notify {
-                // Delivered to the listeners when the transaction commits, and only then.
-                sqlx::query("SELECT pg_notify($1, $2)")
-                    .bind(CHANNEL)
-                    .bind(format!("{}:{}", self.instance, id.as_str()))
-                    .execute(&mut *tx)
-                    .await?;
+                notify_instances!(tx, self, id);
             }
             tx.commit().await?;
         });

@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use storyline_core::RecordingId;
 
-use super::{StoryError, scheduled};
+use super::{CONFLICTS_AT_MOST, StoryError, scheduled};
 use crate::app::{App, StatusChange};
-use crate::store::{Job, NewEvent, StoredRecording, now_ms};
+use crate::store::{Job, NewEvent, Saved, StoredRecording, now_ms};
 
 /// `story.deleted`: the story and its audio are gone.
 pub(crate) const DELETED: &str = "story.deleted";
@@ -28,43 +28,48 @@ pub(crate) enum Deleted {
 }
 
 /// Deletes a story whose call has ended and whose story, if any, is saved (a copy still under way could otherwise
-/// store audio after the story's audio was removed).
+/// store audio after the story's audio was removed; one that does anyway removes it, see `jobs::media`).
 pub(crate) async fn delete(app: &App, id: &RecordingId, why: &'static str) -> Result<Deleted, StoryError> {
-    let Some(stored) = app.store.get(id).await? else {
-        return Ok(if app.store.is_deleted(id).await? {
-            Deleted::Already
-        } else {
-            Deleted::NotFound
-        });
-    };
-    if !stored.recording.is_final() {
-        return Ok(Deleted::CallGoingOn);
+    // Read, decide and delete against the version read: a webhook or a reconciliation that changes the story in
+    // between (a recording found after all) makes the decision again.
+    for _ in 0..CONFLICTS_AT_MOST {
+        let Some(stored) = app.store.get(id).await? else {
+            return Ok(if app.store.is_deleted(id).await? {
+                Deleted::Already
+            } else {
+                Deleted::NotFound
+            });
+        };
+        if !stored.recording.is_final() {
+            return Ok(Deleted::CallGoingOn);
+        }
+        let mut jobs = Vec::new();
+        if let Some(media) = stored.recording.stored_media() {
+            jobs.push(scheduled(
+                Job::RemoveAudio {
+                    file: media.path.clone(),
+                },
+                Duration::ZERO,
+            ));
+        }
+        // Twilio's copies go too, whatever STORYLINE_KEEP_TWILIO_COPY says: the storyteller asked. Every recording
+        // Twilio holds for the call, including one whose callback was lost.
+        if let Some(call_sid) = stored.recording.call_sid() {
+            jobs.push(scheduled(
+                Job::PurgeTwilioRecordings {
+                    call_sid: call_sid.clone(),
+                },
+                Duration::ZERO,
+            ));
+        }
+        let event = raise(app, &stored);
+        if app.store.delete_story(&stored, &jobs, event.as_ref()).await? == Saved::Saved {
+            tracing::info!(recording = %id.log_tag(), why, "deleted a story");
+            let _ = app.changes.send(StatusChange { id: id.clone() });
+            return Ok(Deleted::Now);
+        }
     }
-    let mut jobs = Vec::new();
-    if let Some(media) = stored.recording.stored_media() {
-        jobs.push(scheduled(
-            Job::RemoveAudio {
-                file: media.path.clone(),
-            },
-            Duration::ZERO,
-        ));
-    }
-    // Twilio's copy goes too, whatever STORYLINE_KEEP_TWILIO_COPY says: the storyteller asked.
-    if let Some(recording_sid) = stored.recording.recording_sid() {
-        jobs.push(scheduled(
-            Job::DeleteTwilioRecording {
-                recording_sid: recording_sid.clone(),
-            },
-            Duration::ZERO,
-        ));
-    }
-    let event = raise(app, &stored);
-    if !app.store.delete_story(&stored, &jobs, event.as_ref()).await? {
-        return Ok(Deleted::Already);
-    }
-    tracing::info!(recording = %id.log_tag(), why, "deleted a story");
-    let _ = app.changes.send(StatusChange { id: id.clone() });
-    Ok(Deleted::Now)
+    Err(StoryError::Busy)
 }
 
 /// The host service's `story.deleted`, when an events URL is set.

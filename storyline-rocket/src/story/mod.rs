@@ -71,7 +71,7 @@ pub(crate) fn copy_media(
 
 /// How often a change is made anew when the recording keeps changing under it (webhooks for one call on several
 /// instances at once): far more than a call's callbacks can collide.
-const CONFLICTS_AT_MOST: u32 = 32;
+pub(super) const CONFLICTS_AT_MOST: u32 = 32;
 
 /// Applies an event to a recording and commits the new state with the work it starts and the event it raises for
 /// the host service, before anyone is answered. An event that contradicts what is known, or that changes nothing (a

@@ -75,16 +75,9 @@ async fn stories_survive_sigkill_and_twilio_faults() {
 /// nothing is left to chance, and without reconciliation every one of these would stay where it was.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reconciliation_alone_ends_every_call_when_every_callback_is_lost() {
-    use storyline_sandbox::{Sandbox, SandboxConfig};
-    use storyline_testkit::{Config, Server, within};
+    use storyline_testkit::{Config, Server, faulty_sandbox, within};
     within(async {
-        let sandbox = Sandbox::start(SandboxConfig {
-            speed: 20.0,
-            faults: Faults::parse("drop=1").expect("fault spec"),
-            ..SandboxConfig::default()
-        })
-        .await
-        .expect("the sandbox starts");
+        let sandbox = faulty_sandbox("drop=1").await;
         let dir = tempfile::tempdir().expect("a data directory");
         let server = Server::start(Config::external(dir.path(), &sandbox)).await;
         let http = server.http();

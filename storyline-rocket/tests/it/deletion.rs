@@ -5,9 +5,11 @@
 use std::time::Duration;
 
 use reqwest::StatusCode;
+use reqwest::header::{LOCATION, SET_COOKIE};
 use storyline_sandbox::{Sandbox, SandboxConfig};
 use storyline_testkit::db::{call_sid_of, recording};
 use storyline_testkit::events::EventSink;
+use storyline_testkit::http::header;
 use storyline_testkit::twilio::sandbox_recordings;
 use storyline_testkit::wait::Waiter;
 use storyline_testkit::{Config, Server, within};
@@ -48,7 +50,26 @@ async fn a_story_deleted_from_its_page_is_gone_from_our_storage_and_twilios() {
         )
         .await;
         let http = server.http();
-        let id = http.start_call("201-555-0100").await;
+        // The browser that asks for the call keeps its cookie: only it may delete the story.
+        let asked = http.post_form("/", &[("tel", "201-555-0100")]).await;
+        assert_eq!(asked.status(), StatusCode::SEE_OTHER);
+        let cookie = header(&asked, SET_COOKIE)
+            .split(';')
+            .next()
+            .expect("a cookie")
+            .to_owned();
+        let id = header(&asked, LOCATION).trim_start_matches("/recording/").to_owned();
+        let mine = |path: String| {
+            let (http, cookie) = (http.clone(), cookie.clone());
+            async move {
+                http.client
+                    .get(http.url(&path))
+                    .header("Cookie", cookie)
+                    .send()
+                    .await
+                    .expect("answered")
+            }
+        };
         assert_eq!(http.wait_final(&id).await["status"], "complete");
         let call_sid = call_sid_of(dir.path(), &id).await;
         assert_eq!(
@@ -58,15 +79,26 @@ async fn a_story_deleted_from_its_page_is_gone_from_our_storage_and_twilios() {
         );
         assert_eq!(audio_files(dir.path()).len(), 1);
 
-        // The page offers it; following the link only asks.
-        let page = http
+        // The page offers it to the browser that asked, not to others with the link; following it only asks.
+        let page = mine(format!("/recording/{id}")).await.text().await.expect("a page");
+        assert!(page.contains(&format!(r#"href="/recording/{id}/delete""#)), "{page}");
+        let theirs = http
             .get(&format!("/recording/{id}"))
             .await
             .text()
             .await
             .expect("a page");
-        assert!(page.contains(&format!(r#"href="/recording/{id}/delete""#)), "{page}");
-        let confirm = http.get(&format!("/recording/{id}/delete")).await;
+        assert!(!theirs.contains("/delete"), "{theirs}");
+        assert_eq!(
+            http.get(&format!("/recording/{id}/delete")).await.status(),
+            StatusCode::FORBIDDEN
+        );
+        assert_eq!(
+            http.post_form(&format!("/recording/{id}/delete"), &[]).await.status(),
+            StatusCode::FORBIDDEN,
+            "someone else with the link cannot delete it"
+        );
+        let confirm = mine(format!("/recording/{id}/delete")).await;
         assert_eq!(confirm.status(), StatusCode::OK);
         let confirm = confirm.text().await.expect("a page");
         assert!(
@@ -83,12 +115,25 @@ async fn a_story_deleted_from_its_page_is_gone_from_our_storage_and_twilios() {
             .client
             .post(http.url(&format!("/recording/{id}/delete")))
             .header("Origin", "https://evil.example")
+            .header("Cookie", &cookie)
             .send()
             .await
             .expect("answered");
         assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+        assert_eq!(
+            http.get(&format!("/recording/{id}/status")).await.status(),
+            StatusCode::OK,
+            "nothing deleted"
+        );
 
-        let res = http.post_form(&format!("/recording/{id}/delete"), &[]).await;
+        let delete = || {
+            http.client
+                .post(http.url(&format!("/recording/{id}/delete")))
+                .header("Origin", &http.base)
+                .header("Cookie", &cookie)
+                .send()
+        };
+        let res = delete().await.expect("answered");
         assert_eq!(res.status(), StatusCode::SEE_OTHER);
         let page = http.get(&format!("/recording/{id}")).await;
         assert_eq!(page.status(), StatusCode::GONE);
@@ -177,7 +222,11 @@ async fn a_host_service_deletes_a_story_only_once_its_call_has_ended() {
             "call_in_progress"
         );
         let page = http.post_form(&format!("/recording/{id}/delete"), &[]).await;
-        assert_eq!(page.status(), StatusCode::CONFLICT, "nor from the page");
+        assert_eq!(
+            page.status(),
+            StatusCode::FORBIDDEN,
+            "an API story has no storyteller's browser to delete it from"
+        );
         assert_eq!(http.wait_final(&id).await["status"], "complete");
         let res = delete(id.clone()).await;
         assert_eq!(res.status(), StatusCode::OK);

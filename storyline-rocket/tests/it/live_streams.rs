@@ -7,11 +7,10 @@ use std::time::Duration;
 
 use rocket::http::Status;
 use rocket::local::asynchronous::Client;
-use storyline_sandbox::{Faults, Sandbox, SandboxConfig};
 use storyline_testkit::fake_twilio::{FakeTwilio, figment, local, submit};
 use storyline_testkit::ports::free_port;
 use storyline_testkit::settings::without_limits;
-use storyline_testkit::{Config, Server, within};
+use storyline_testkit::{Config, Server, faulty_sandbox, within};
 
 fn remote(n: u32) -> Option<SocketAddr> {
     Some(SocketAddr::from((
@@ -112,13 +111,7 @@ async fn a_live_stream_ends_after_its_lifetime_and_tells_the_page_to_reconnect()
 async fn a_story_whose_saving_keeps_failing_says_so_and_is_stored_once_it_can_be() {
     within(async {
         // Twilio's media answers 404 for a long while after the recording's callback: every copy fails until then.
-        let sandbox = Sandbox::start(SandboxConfig {
-            speed: 20.0,
-            faults: Faults::parse("media_404=300").expect("a fault"),
-            ..SandboxConfig::default()
-        })
-        .await
-        .expect("the sandbox starts");
+        let sandbox = faulty_sandbox("media_404=300").await;
         let dir = tempfile::tempdir().expect("a data directory");
         let server = Server::start(Config::external(dir.path(), &sandbox)).await;
         let http = server.http();

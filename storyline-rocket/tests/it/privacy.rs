@@ -72,6 +72,10 @@ async fn only_the_browser_that_asked_for_the_call_sees_the_whole_number() {
         assert!(page.contains("•••-•••-0150"), "{stranger:?}: {page}");
         let status = get(&client, &format!("/recording/{id}/status"), stranger).await;
         assert!(!status.contains("201-555-0150"), "{stranger:?}: {status}");
+        assert!(
+            !status.contains("2015550150") && !page.contains("2015550150"),
+            "nor in E.164: {stranger:?}"
+        );
         assert!(status.contains("Calling •••-•••-0150"), "{stranger:?}: {status}");
     }
 

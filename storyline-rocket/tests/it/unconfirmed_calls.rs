@@ -4,18 +4,11 @@
 
 use std::time::Duration;
 
-use storyline_sandbox::{Faults, Sandbox, SandboxConfig};
 use storyline_testkit::audio::{check_story_audio, sample_story_length};
-use storyline_testkit::{Config, Server, within};
+use storyline_testkit::{Config, Server, faulty_sandbox, within};
 
 async fn story_despite(fault: &str, typed: &str, e164: &str) {
-    let sandbox = Sandbox::start(SandboxConfig {
-        speed: 20.0,
-        faults: Faults::parse(&format!("{fault}=1")).expect("a fault"),
-        ..SandboxConfig::default()
-    })
-    .await
-    .expect("the sandbox starts");
+    let sandbox = faulty_sandbox(&format!("{fault}=1")).await;
     let dir = tempfile::tempdir().expect("a data directory");
     let server = Server::start(Config::external(dir.path(), &sandbox)).await;
     let http = server.http();
@@ -57,4 +50,24 @@ async fn a_call_twilio_answered_5xx_for_and_never_placed_ends_failed() {
     let ending = wait_status(&client, id, Duration::from_secs(60), |s| s != "calling").await;
     assert_eq!(ending, "failed");
     assert_eq!(fake.placed().len(), 1, "never asked again");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unconfirmed_call_no_webhook_names_is_found_in_twilios_list_of_calls() {
+    within(async {
+        // The answer to Calls.json is lost, the phone is never answered (so no TwiML request names the call) and every
+        // callback is lost: only Twilio's list of calls to the number can tell which call this is.
+        let sandbox = faulty_sandbox("create_then_error=1,drop=1").await;
+        let dir = tempfile::tempdir().expect("a data directory");
+        let server = Server::start(Config::external(dir.path(), &sandbox)).await;
+        let http = server.http();
+        let id = http.start_call("201-555-0102").await;
+        let done = http.wait_final(&id).await;
+        // Adopted from the list, then reconciled: how it really ended, not "failed" for a call never placed.
+        assert_eq!(done["status"], "no_answer", "{done}");
+        let stored = storyline_testkit::db::call_sid_of(dir.path(), &id).await;
+        assert_eq!(sandbox.report().first().map(|c| c.sid.clone()), Some(stored));
+        server.stop().await;
+    })
+    .await;
 }
