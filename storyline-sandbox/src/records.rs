@@ -207,15 +207,19 @@ impl CallRecord {
         })
     }
 
-    /// Whole seconds from the answer to the end, once the call has ended.
-    pub(crate) fn duration_secs(&self) -> Option<i64> {
+    /// Whole seconds of call time from the answer to the end, once the call has ended: a sandbox running `speed` times
+    /// faster reports the duration the call had, as its recordings keep their real length.
+    pub(crate) fn duration_secs(&self, speed: f64) -> Option<i64> {
         let end = self.end_time?;
-        Some(self.answered_at.map_or(0, |a| (end - a).whole_seconds()))
+        Some(
+            self.answered_at
+                .map_or(0, |a| ((end - a).as_seconds_f64() * speed) as i64),
+        )
     }
 
-    /// The Call resource as Twilio's REST API returns it.
-    pub(crate) fn to_json(&self, account: &AccountSid) -> Value {
-        let duration = self.duration_secs().map(|d| d.to_string());
+    /// The Call resource as Twilio's REST API returns it, from a sandbox running at `speed`.
+    pub(crate) fn to_json(&self, account: &AccountSid, speed: f64) -> Value {
+        let duration = self.duration_secs(speed).map(|d| d.to_string());
         let uri = format!("/2010-04-01/Accounts/{account}/Calls/{}.json", self.sid);
         json!({
             "sid": self.sid,
