@@ -81,6 +81,11 @@ impl State {
         tokio::time::sleep(Duration::from_secs_f64((secs / self.speed).max(0.0))).await;
     }
 
+    /// The instant `secs` seconds of call time from now.
+    pub(crate) fn call_time_from_now(&self, secs: f64) -> tokio::time::Instant {
+        tokio::time::Instant::now() + Duration::from_secs_f64((secs / self.speed).max(0.0))
+    }
+
     /// The parameters every request about this call carries.
     pub(crate) fn common_params(&self, sid: &CallSid) -> Vec<(String, String)> {
         let calls = self.calls.lock().expect("not poisoned");
