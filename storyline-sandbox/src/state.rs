@@ -86,6 +86,12 @@ impl State {
         tokio::time::Instant::now() + Duration::from_secs_f64((secs / self.speed).max(0.0))
     }
 
+    /// Milliseconds of call time left until `deadline`; 0 once it has passed.
+    pub(crate) fn call_ms_until(&self, deadline: tokio::time::Instant) -> u64 {
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        (left.as_secs_f64() * self.speed * 1000.0) as u64
+    }
+
     /// The parameters every request about this call carries.
     pub(crate) fn common_params(&self, sid: &CallSid) -> Vec<(String, String)> {
         let calls = self.calls.lock().expect("not poisoned");

@@ -186,7 +186,10 @@ async fn run_document(
     for verb in doc.verbs() {
         let step = match verb {
             Verb::Record(_) if behaviour == Behaviour::HangsUpDuringGreeting => Some(Next::Hangup),
-            Verb::Record(record) => record::record_story(state, sid, behaviour, doc_url, record, listener).await,
+            // A recording the time limit ends is finished, as when the caller hangs up: `<Record>` watches the limit.
+            Verb::Record(record) => {
+                record::record_story(state, sid, behaviour, doc_url, record, listener, deadline).await
+            }
             _ => match tokio::time::timeout_at(deadline, run_verb(state, behaviour, doc_url, verb, listener)).await {
                 Ok(step) => step,
                 Err(_) => Some(time_is_up(listener)),
