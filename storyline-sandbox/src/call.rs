@@ -71,7 +71,7 @@ fn announce(state: &Arc<State>, sid: &CallSid, status: CallStatus) {
         };
         let seq = call.sequence;
         call.sequence += 1;
-        let duration = call.duration_secs().unwrap_or(0);
+        let duration = call.duration_secs(state.speed).unwrap_or(0);
         (
             (event, seq, duration, status),
             (url, call.status_callback_method.clone()),

@@ -10,6 +10,10 @@ use crate::error::ApiError;
 /// The number the sandbox's calls come from (the only `From` it accepts, like a Twilio account with one number).
 pub const FROM_NUMBER: &str = "+12015550199";
 
+/// The longest a call may last, in seconds from its answer: the four hours an account has unless Twilio has extended
+/// its limit. A longer `TimeLimit` is held to it.
+pub(crate) const MAX_TIME_LIMIT: u32 = 14_400;
+
 /// 16 bytes from the operating system's random source: the body of a new SID or token.
 pub(crate) fn random_bytes() -> [u8; 16] {
     let mut b = [0u8; 16];
@@ -105,6 +109,8 @@ pub(crate) struct CallRecord {
     pub status_callback_method: String,
     pub events: Vec<String>,
     pub timeout: u32,
+    /// Seconds of call time the call may last from its answer (`TimeLimit`); then it ends.
+    pub time_limit: u32,
     pub machine_detection: Option<String>,
     pub created_at: OffsetDateTime,
     /// When dialling began (`initiated`): Twilio's `start_time`, empty while the call is queued.
@@ -169,6 +175,16 @@ impl CallRecord {
                 .map_err(|_| ApiError::bad(21216, format!("Invalid Timeout: {t}")))?
                 .clamp(1, 600),
         };
+        // Twilio refuses a limit that is not a positive whole number of seconds with 13216.
+        let time_limit = match field(pairs, "TimeLimit") {
+            None => MAX_TIME_LIMIT,
+            Some(t) => t
+                .parse::<u32>()
+                .ok()
+                .filter(|&secs| secs > 0)
+                .ok_or_else(|| ApiError::bad(13216, format!("Invalid TimeLimit value ({t})")))?
+                .min(MAX_TIME_LIMIT),
+        };
         let machine_detection = match field(pairs, "MachineDetection") {
             None => None,
             Some(m @ ("Enable" | "DetectMessageEnd")) => Some(m.to_owned()),
@@ -195,6 +211,7 @@ impl CallRecord {
             status_callback_method: method("StatusCallbackMethod")?,
             events,
             timeout,
+            time_limit,
             machine_detection,
             created_at: OffsetDateTime::now_utc(),
             start_time: None,
@@ -207,15 +224,19 @@ impl CallRecord {
         })
     }
 
-    /// Whole seconds from the answer to the end, once the call has ended.
-    pub(crate) fn duration_secs(&self) -> Option<i64> {
+    /// Whole seconds of call time from the answer to the end, once the call has ended: a sandbox running `speed` times
+    /// faster reports the duration the call had, as its recordings keep their real length.
+    pub(crate) fn duration_secs(&self, speed: f64) -> Option<i64> {
         let end = self.end_time?;
-        Some(self.answered_at.map_or(0, |a| (end - a).whole_seconds()))
+        Some(
+            self.answered_at
+                .map_or(0, |a| ((end - a).as_seconds_f64() * speed) as i64),
+        )
     }
 
-    /// The Call resource as Twilio's REST API returns it.
-    pub(crate) fn to_json(&self, account: &AccountSid) -> Value {
-        let duration = self.duration_secs().map(|d| d.to_string());
+    /// The Call resource as Twilio's REST API returns it, from a sandbox running at `speed`.
+    pub(crate) fn to_json(&self, account: &AccountSid, speed: f64) -> Value {
+        let duration = self.duration_secs(speed).map(|d| d.to_string());
         let uri = format!("/2010-04-01/Accounts/{account}/Calls/{}.json", self.sid);
         json!({
             "sid": self.sid,

@@ -136,7 +136,7 @@ async fn create_call(
     let pairs: Vec<(String, String)> =
         serde_urlencoded::from_str(&body).map_err(|_| ApiError::new(400, 20001, "Invalid form body"))?;
     let record = crate::records::CallRecord::from_request(&pairs)?;
-    let json = record.to_json(&state.account_sid);
+    let json = record.to_json(&state.account_sid, state.speed);
     let sid = record.sid.clone();
     state.evict();
     state.calls.lock().expect("not poisoned").insert(sid.clone(), record);
@@ -192,7 +192,7 @@ fn update_call(
     }
     let calls = state.calls.lock().expect("not poisoned");
     let record = calls.get(&sid).ok_or_else(|| ApiError::not_found(call))?;
-    Ok(Json(record.to_json(&state.account_sid)))
+    Ok(Json(record.to_json(&state.account_sid, state.speed)))
 }
 
 /// The query string's pairs, decoded; names such as `StartTime>` are no Rust identifiers for Rocket to bind.
@@ -230,7 +230,7 @@ fn list_calls(
         .iter()
         .skip(start)
         .take(filter.page_size)
-        .map(|c| c.to_json(&state.account_sid))
+        .map(|c| c.to_json(&state.account_sid, state.speed))
         .collect();
     let path = format!("/2010-04-01/Accounts/{account}/Calls.json");
     let more = matching.len() > start + items.len();
@@ -261,7 +261,7 @@ fn fetch_call(
         .ok_or_else(|| ApiError::not_found(call))?;
     let calls = state.calls.lock().expect("not poisoned");
     let record = calls.get(&sid).ok_or_else(|| ApiError::not_found(call))?;
-    Ok(Json(record.to_json(&state.account_sid)))
+    Ok(Json(record.to_json(&state.account_sid, state.speed)))
 }
 
 #[get("/2010-04-01/Accounts/<account>/Recordings.json?<CallSid>")]

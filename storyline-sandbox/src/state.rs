@@ -81,6 +81,17 @@ impl State {
         tokio::time::sleep(Duration::from_secs_f64((secs / self.speed).max(0.0))).await;
     }
 
+    /// The instant `secs` seconds of call time from now.
+    pub(crate) fn call_time_from_now(&self, secs: f64) -> tokio::time::Instant {
+        tokio::time::Instant::now() + Duration::from_secs_f64((secs / self.speed).max(0.0))
+    }
+
+    /// Milliseconds of call time left until `deadline`; 0 once it has passed.
+    pub(crate) fn call_ms_until(&self, deadline: tokio::time::Instant) -> u64 {
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        (left.as_secs_f64() * self.speed * 1000.0) as u64
+    }
+
     /// The parameters every request about this call carries.
     pub(crate) fn common_params(&self, sid: &CallSid) -> Vec<(String, String)> {
         let calls = self.calls.lock().expect("not poisoned");

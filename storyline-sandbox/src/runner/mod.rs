@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use storyline_core::CallSid;
 use storyline_twiml::{Gather, Method, Response, Verb};
+use tokio::time::Instant;
 use url::Url;
 
 use crate::outbound::{SendError, for_logs};
@@ -40,20 +41,24 @@ struct Listener<'a> {
     phone: Option<&'a mut Session>,
 }
 
-/// Runs the call's TwiML until it ends; with `phone`, a person on the sandbox phone listens and speaks.
+/// Runs the call's TwiML until it ends, or until its `TimeLimit` ends it; with `phone`, a person on the sandbox phone
+/// listens and speaks.
 pub(crate) async fn converse(state: &Arc<State>, sid: &CallSid, behaviour: Behaviour, phone: Option<&mut Session>) {
-    let Some((url, method, fallback)) = ({
+    let Some((url, method, fallback, time_limit)) = ({
         let calls = state.calls.lock().expect("not poisoned");
         calls.get(sid).map(|c| {
             (
                 c.url.clone(),
                 c.method.clone(),
                 c.fallback_url.clone().map(|f| (f, c.fallback_method.clone())),
+                c.time_limit,
             )
         })
     }) else {
         return;
     };
+    // The call was just answered: its time limit counts from here, as its duration does.
+    let deadline = state.call_time_from_now(f64::from(time_limit));
     let Ok(url) = Url::parse(&url) else { return };
     let mut next = Next::Fetch {
         url,
@@ -69,13 +74,27 @@ pub(crate) async fn converse(state: &Arc<State>, sid: &CallSid, behaviour: Behav
         let Next::Fetch { url, method, extra } = next else {
             return;
         };
-        let Some(doc) = fetch(state, sid, &url, &method, &extra, fallback.as_ref()).await else {
-            // "We are sorry, an application error has occurred. Goodbye."
-            state.wait(4.0).await;
+        let fetched =
+            tokio::time::timeout_at(deadline, fetch(state, sid, &url, &method, &extra, fallback.as_ref())).await;
+        let Ok(fetched) = fetched else {
+            time_is_up(&mut listener);
             return;
         };
-        next = run_document(state, sid, behaviour, &url, &doc, &mut listener).await;
+        let Some(doc) = fetched else {
+            // "We are sorry, an application error has occurred. Goodbye."
+            let _ = tokio::time::timeout_at(deadline, state.wait(4.0)).await;
+            return;
+        };
+        next = run_document(state, sid, behaviour, &url, &doc, &mut listener, deadline).await;
     }
+}
+
+/// Twilio ends the call when its time limit is reached, whatever it was doing.
+fn time_is_up(listener: &mut Listener<'_>) -> Next {
+    if let Some(phone) = listener.phone.as_deref_mut() {
+        phone.end_with("The call reached its time limit.");
+    }
+    Next::Hangup
 }
 
 /// Fetches and parses a TwiML document; on failure tries the fallback URL with `ErrorCode` and `ErrorUrl`, as Twilio does.
@@ -162,70 +181,84 @@ async fn run_document(
     doc_url: &Url,
     doc: &Response,
     listener: &mut Listener<'_>,
+    deadline: Instant,
 ) -> Next {
     for verb in doc.verbs() {
-        if let Some(phone) = listener.phone.as_deref_mut()
-            && !matches!(verb, Verb::Record(_) | Verb::Hangup(_) | Verb::Redirect(_))
-        {
-            match on_phone(phone, doc_url, verb).await {
-                Ok(None) => {
-                    listener.heard_greeting = true;
-                    continue;
-                }
-                Ok(Some(next)) => return next,
-                Err(_) => return Next::Hangup,
-            }
-        }
-        match verb {
-            Verb::Say(say) => {
-                let secs = speaking_time(&say.text) * f64::from(say.loop_count.unwrap_or(1).clamp(1, 10));
-                if behaviour == Behaviour::HangsUpDuringGreeting {
-                    state.wait(secs / 2.0).await;
-                    return Next::Hangup;
-                }
-                state.wait(secs).await;
-                listener.heard_greeting = true;
-            }
-            Verb::Play(play) => {
-                let times = f64::from(play.loop_count.unwrap_or(1).clamp(1, 10));
-                if behaviour == Behaviour::HangsUpDuringGreeting {
-                    state.wait(1.5).await;
-                    return Next::Hangup;
-                }
-                state.wait(3.0 * times).await;
-                listener.heard_greeting = true;
-            }
-            Verb::Pause(pause) => state.wait(f64::from(pause.length.unwrap_or(1))).await,
-            Verb::Hangup(_) => return Next::Hangup,
-            Verb::Redirect(redirect) => {
-                let Ok(url) = redirect.url.resolve(doc_url) else {
-                    return Next::Hangup;
-                };
-                return Next::Fetch {
-                    url,
-                    method: method_name(redirect.method),
-                    extra: Vec::new(),
-                };
-            }
-            Verb::Gather(gather) => {
-                if let Some(next) = gather_input(state, doc_url, gather).await {
-                    return next;
-                }
-            }
+        let step = match verb {
+            Verb::Record(_) if behaviour == Behaviour::HangsUpDuringGreeting => Some(Next::Hangup),
+            // A recording the time limit ends is finished, as when the caller hangs up: `<Record>` watches the limit.
             Verb::Record(record) => {
-                if behaviour == Behaviour::HangsUpDuringGreeting {
-                    return Next::Hangup;
-                }
-                if let Some(next) = record::record_story(state, sid, behaviour, doc_url, record, listener).await {
-                    return next;
-                }
+                record::record_story(state, sid, behaviour, doc_url, record, listener, deadline).await
             }
-            // A verb this sandbox does not run (none exist yet: the enum is non-exhaustive): Twilio would run it.
-            _ => state.wait(1.0).await,
+            _ => match tokio::time::timeout_at(deadline, run_verb(state, behaviour, doc_url, verb, listener)).await {
+                Ok(step) => step,
+                Err(_) => Some(time_is_up(listener)),
+            },
+        };
+        if let Some(next) = step {
+            return next;
         }
     }
     // Twilio hangs up when a document runs out of verbs.
     Next::Hangup
+}
+
+/// Runs a verb other than `<Record>`: `None` goes on to the next verb, `Some(next)` leaves the document.
+async fn run_verb(
+    state: &Arc<State>,
+    behaviour: Behaviour,
+    doc_url: &Url,
+    verb: &Verb,
+    listener: &mut Listener<'_>,
+) -> Option<Next> {
+    if let Some(phone) = listener.phone.as_deref_mut()
+        && !matches!(verb, Verb::Hangup(_) | Verb::Redirect(_))
+    {
+        return match on_phone(phone, doc_url, verb).await {
+            Ok(None) => {
+                listener.heard_greeting = true;
+                None
+            }
+            Ok(Some(next)) => Some(next),
+            Err(_) => Some(Next::Hangup),
+        };
+    }
+    match verb {
+        Verb::Say(say) => {
+            let secs = speaking_time(&say.text) * f64::from(say.loop_count.unwrap_or(1).clamp(1, 10));
+            if behaviour == Behaviour::HangsUpDuringGreeting {
+                state.wait(secs / 2.0).await;
+                return Some(Next::Hangup);
+            }
+            state.wait(secs).await;
+            listener.heard_greeting = true;
+        }
+        Verb::Play(play) => {
+            let times = f64::from(play.loop_count.unwrap_or(1).clamp(1, 10));
+            if behaviour == Behaviour::HangsUpDuringGreeting {
+                state.wait(1.5).await;
+                return Some(Next::Hangup);
+            }
+            state.wait(3.0 * times).await;
+            listener.heard_greeting = true;
+        }
+        Verb::Pause(pause) => state.wait(f64::from(pause.length.unwrap_or(1))).await,
+        Verb::Hangup(_) => return Some(Next::Hangup),
+        Verb::Redirect(redirect) => {
+            let Ok(url) = redirect.url.resolve(doc_url) else {
+                return Some(Next::Hangup);
+            };
+            return Some(Next::Fetch {
+                url,
+                method: method_name(redirect.method),
+                extra: Vec::new(),
+            });
+        }
+        Verb::Gather(gather) => return gather_input(state, doc_url, gather).await,
+        // A verb this sandbox does not run (none exist yet: the enum is non-exhaustive): Twilio would run it.
+        _ => state.wait(1.0).await,
+    }
+    None
 }
 
 /// Runs a verb other than `<Record>` with a person on the sandbox phone: `Ok(None)` goes on to the next verb,

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use storyline_core::{CallSid, RecordingSid};
 use storyline_twiml::{Record, RecordingEvent, Trim};
 use time::OffsetDateTime;
+use tokio::time::Instant;
 use url::Url;
 
 use super::{Listener, Next, method_name};
@@ -97,6 +98,8 @@ fn take_for(behaviour: Behaviour, sample_ms: u64, record: &Record, finish_key: O
     }
 }
 
+/// Runs `<Record>` until the caller ends it or, at `deadline`, the call's time limit does: then the recording is
+/// finished as when the caller hangs up (`Digits=hangup`, the action told, the recording kept).
 pub(super) async fn record_story(
     state: &Arc<State>,
     sid: &CallSid,
@@ -104,6 +107,7 @@ pub(super) async fn record_story(
     doc_url: &Url,
     record: &Record,
     listener: &mut Listener<'_>,
+    deadline: Instant,
 ) -> Option<Next> {
     let to = state
         .calls
@@ -208,7 +212,9 @@ pub(super) async fn record_story(
 
     let (mut pcm, digits, hung_up) = match listener.phone.as_deref_mut() {
         Some(phone) => {
-            let max_length = record.max_length.unwrap_or(3600).clamp(1, 14400);
+            // The page stops recording at the maximum length, so the time left caps it; the person speaks in real time.
+            let left = deadline.saturating_duration_since(Instant::now()).as_secs_f64().ceil() as u32;
+            let max_length = record.max_length.unwrap_or(3600).clamp(1, 14400).min(left.max(1));
             let heard = phone
                 .record(
                     max_length,
@@ -217,18 +223,25 @@ pub(super) async fn record_story(
                     record.play_beep != Some(false),
                 )
                 .await;
-            (heard.pcm, heard.digits, heard.hung_up)
+            if Instant::now() >= deadline && !heard.hung_up {
+                phone.end_with("The call reached its time limit.");
+                (heard.pcm, Some("hangup".into()), true)
+            } else {
+                (heard.pcm, heard.digits, heard.hung_up)
+            }
         }
         None => {
-            state
-                .wait((take.speech_ms + take.pause_ms + take.silence_ms) as f64 / 1000.0)
-                .await;
+            let left_ms = state.call_ms_until(deadline);
+            let take_ms = take.speech_ms + take.pause_ms + take.silence_ms;
+            state.wait(take_ms.min(left_ms) as f64 / 1000.0).await;
             listener.told_story |= take.speech_ms > 0;
-            let mut pcm = media::speech(sample, take.speech_ms);
-            let half = pcm.len() / 2;
-            pcm.splice(half..half, silence(take.pause_ms));
-            pcm.extend(silence(take.silence_ms));
-            (pcm, take.digits, take.hung_up)
+            let pcm = heard(sample, &take, left_ms);
+            if take_ms > left_ms {
+                // Twilio ends the call at its limit: the line drops as if the caller had hung up.
+                (pcm, Some("hangup".into()), true)
+            } else {
+                (pcm, take.digits, take.hung_up)
+            }
         }
     };
     let untrimmed_ms = pcm.len() as u64 * 1000 / u64::from(media::SAMPLE_RATE);
@@ -315,8 +328,28 @@ pub(super) async fn record_story(
     })
 }
 
+fn samples(ms: u64) -> usize {
+    (ms * u64::from(media::SAMPLE_RATE) / 1000) as usize
+}
+
 fn silence(ms: u64) -> impl Iterator<Item = i16> {
-    std::iter::repeat_n(0, (ms * u64::from(media::SAMPLE_RATE) / 1000) as usize)
+    std::iter::repeat_n(0, samples(ms))
+}
+
+/// The audio of `take`, told from sample story `sample`, up to the first `left_ms` milliseconds: the pause falls
+/// half-way through the speech, the silence after it.
+fn heard(sample: usize, take: &Take, left_ms: u64) -> Vec<i16> {
+    let speech = media::speech(sample, take.speech_ms.min(left_ms));
+    let half = speech.len().min(samples(take.speech_ms) / 2);
+    let (before, after) = speech.split_at(half);
+    before
+        .iter()
+        .copied()
+        .chain(silence(take.pause_ms))
+        .chain(after.iter().copied())
+        .chain(silence(take.silence_ms))
+        .take(samples(left_ms))
+        .collect()
 }
 
 /// Removes leading and trailing silence, as `trim="trim-silence"` does.
@@ -326,4 +359,36 @@ fn trim_silence(pcm: &mut Vec<i16>) {
     pcm.truncate(end);
     let start = pcm.iter().position(|s| s.unsigned_abs() > QUIET).unwrap_or(pcm.len());
     pcm.drain(..start);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn take(speech_ms: u64, pause_ms: u64, silence_ms: u64) -> Take {
+        Take {
+            speech_ms,
+            pause_ms,
+            silence_ms,
+            digits: None,
+            hung_up: false,
+        }
+    }
+
+    #[test]
+    fn a_take_the_limit_does_not_reach_is_heard_whole_with_its_pause_half_way() {
+        let pcm = heard(0, &take(4000, 1000, 500), 60_000);
+        assert_eq!(pcm.len(), samples(5500));
+        assert_eq!(&pcm[..samples(2000)], &media::speech(0, 2000)[..]);
+        assert!(pcm[samples(2000)..samples(3000)].iter().all(|&s| s == 0));
+    }
+
+    #[test]
+    fn a_take_the_limit_cuts_keeps_what_was_said_before_it() {
+        let pcm = heard(0, &take(4000, 1000, 500), 2500);
+        assert_eq!(pcm.len(), samples(2500));
+        assert_eq!(&pcm[..samples(2000)], &media::speech(0, 2000)[..]);
+        let pcm = heard(0, &take(4000, 0, 0), 1500);
+        assert_eq!(pcm, media::speech(0, 1500));
+    }
 }

@@ -7,4 +7,5 @@ mod create_faults;
 mod list_calls;
 mod recording;
 mod retention;
+mod time_limit;
 mod twiml_timeout;

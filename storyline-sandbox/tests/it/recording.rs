@@ -82,3 +82,26 @@ async fn a_recording_twilio_fails_to_store_is_failed_with_an_error_code() {
         "nothing stored to expect"
     );
 }
+
+#[tokio::test]
+async fn a_call_lasts_in_call_time_however_fast_the_sandbox_runs() {
+    // Ten times faster leaves a loaded machine 100 ms of slack per call second.
+    let sandbox = sandbox(10.0, "").await;
+    let twiml = record(5);
+    let app = App::start(&[("/twiml", Duration::ZERO, &twiml), ("/after", Duration::ZERO, HANG_UP)]).await;
+    Api::new(&sandbox).placed(&app, "+12015550100", &[]).await;
+    let completed = wait_for(Duration::from_secs(10), || async {
+        app.hits("/status")
+            .into_iter()
+            .find(|h| h.get("CallStatus") == Some("completed"))
+    })
+    .await
+    .expect("the call completes");
+    let lasted: f64 = completed.get("CallDuration").unwrap().parse().unwrap();
+    // The beep, then the whole story until the storyteller hangs up.
+    let story = story_secs("+12015550100");
+    assert!(
+        lasted >= story.floor() && lasted <= story + 2.0,
+        "CallDuration {lasted} for a story of {story} s"
+    );
+}
