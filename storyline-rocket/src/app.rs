@@ -15,7 +15,7 @@ use tokio::sync::broadcast;
 use crate::abuse::Guard;
 use crate::config::Settings;
 use crate::links::Links;
-use crate::store::{AudioFiles, AudioStoreError, HostPool, OpenError, Store};
+use crate::store::{AudioFiles, AudioStoreError, HostPool, OpenError, Recent, Store};
 
 /// Why Storyline could not start.
 #[derive(Debug, thiserror::Error)]
@@ -82,6 +82,8 @@ pub(crate) struct Inner {
     public_url: OnceLock<String>,
     /// How much faster than real time background timings run ([`time_scale`]).
     time_scale: f64,
+    /// The recordings read a moment ago, for answers that may be a moment old.
+    pub recent: Recent,
     /// The time zone pages write times in (`STORYLINE_TIME_ZONE`).
     pub time_zone: jiff::tz::TimeZone,
     pub shutdown: OnceLock<rocket::Shutdown>,
@@ -244,6 +246,7 @@ impl App {
             events,
             public_url,
             time_scale,
+            recent: Recent::default(),
             time_zone,
             shutdown: OnceLock::new(),
         })))

@@ -134,9 +134,11 @@ impl Fairing for Storyline {
             let follower = app.clone();
             let shutdown = rocket.shutdown();
             tokio::spawn(async move {
-                let changes = follower.changes.clone();
+                let told = follower.clone();
                 let follow = follower.store.follow_changes(move |id| {
-                    let _ = changes.send(app::StatusChange { id });
+                    // What this instance remembers of it is out of date now.
+                    told.recent.forget(&id);
+                    let _ = told.changes.send(app::StatusChange { id });
                 });
                 tokio::select! {
                     () = follow => {}

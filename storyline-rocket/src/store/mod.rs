@@ -17,6 +17,7 @@
 mod audio;
 mod events;
 mod job;
+mod recent;
 mod recordings;
 mod work;
 
@@ -32,6 +33,7 @@ use storyline_core::RecordingId;
 pub(crate) use audio::{AudioBody, AudioFacts, AudioFiles, AudioStoreError, check_wav};
 pub(crate) use events::{Claim, NewEvent};
 pub(crate) use job::{Job, UnreadableJob};
+pub(crate) use recent::Recent;
 pub(crate) use recordings::{
     CallLimits, DAY_MS, InsertError, LIMIT_WINDOW_MS, Limit, NewRecording, Saved, StoredRecording,
 };

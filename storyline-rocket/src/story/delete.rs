@@ -64,6 +64,7 @@ pub(crate) async fn delete(app: &App, id: &RecordingId, why: &'static str) -> Re
         }
         let event = raise(app, &stored);
         if app.store.delete_story(&stored, &jobs, event.as_ref()).await? == Saved::Saved {
+            app.recent.forget(id);
             tracing::info!(recording = %id.log_tag(), why, "deleted a story");
             let _ = app.changes.send(StatusChange { id: id.clone() });
             return Ok(Deleted::Now);

@@ -9,6 +9,7 @@ mod place;
 mod view;
 mod webhook;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use storyline_core::recording::{Effect, Event, Recording};
@@ -98,6 +99,7 @@ pub(crate) async fn apply(app: &App, id: &RecordingId, event: Event) -> Result<R
             )
             .await?;
         if saved == Saved::Saved {
+            app.recent.forget(id);
             if change.notify {
                 let _ = app.changes.send(StatusChange { id: id.clone() });
             }
@@ -114,6 +116,23 @@ struct Change {
     event: Option<NewEvent>,
     /// Whether the pages following it are told.
     notify: bool,
+}
+
+/// What a webhook's event makes of a recording: when the recording as read a moment ago already holds it (Twilio
+/// repeats itself), that recording, with nothing written; otherwise the event applied durably ([`apply`]). Facts
+/// only accumulate, so an event a recording already holds is held by every later state of it too.
+pub(crate) async fn apply_unless_known(
+    app: &App,
+    id: &RecordingId,
+    event: Event,
+) -> Result<Arc<StoredRecording>, StoryError> {
+    if let Some(recent) = app.recent.get(id)
+        && change(app, &recent, &event).is_none()
+    {
+        return Ok(recent);
+    }
+    apply(app, id, event).await?;
+    app.store.get_recent(&app.recent, id).await?.ok_or(StoryError::NotFound)
 }
 
 /// The change `event` makes to the stored recording, or `None` when it makes none.

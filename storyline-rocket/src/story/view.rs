@@ -65,10 +65,10 @@ fn recorded_at(row: &StoredRecording) -> i64 {
 
 /// Loads what the pages show about a recording.
 pub(crate) async fn view(app: &App, id: &RecordingId) -> Result<Option<View>, StoryError> {
-    let Some(row) = app.store.get(id).await? else {
+    let Some(row) = app.store.get_recent(&app.recent, id).await? else {
         return Ok(None);
     };
-    Ok(Some(view_of(row, &app.time_zone)))
+    Ok(Some(view_of(StoredRecording::clone(&row), &app.time_zone)))
 }
 
 /// A moment as people write it ("Tuesday, December 1 at 3:18 PM EST"), in `zone`; the year only when it is not this

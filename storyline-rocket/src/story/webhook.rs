@@ -7,7 +7,7 @@ use storyline_core::recording::{
 };
 use storyline_twiml::{Method, Play, Record, RecordingEvent, Response, Say, Trim};
 
-use super::{StoryError, apply};
+use super::{StoryError, apply_unless_known};
 use crate::app::App;
 
 /// Which webhook a request came to.
@@ -55,11 +55,10 @@ pub(crate) async fn webhook(
         tracing::warn!(?hook, "webhook without the fields it needs: {e}");
         StoryError::BadWebhook(e)
     })?;
-    let recording = apply(app, id, event).await?;
+    let stored = apply_unless_known(app, id, event).await?;
     Ok(match hook {
-        Hook::CallStarted if matches!(recording.status(), Status::InProgress | Status::Recording) => {
-            let prompt = app.store.get(id).await?.and_then(|r| r.prompt);
-            greeting(app, id, prompt.as_deref())
+        Hook::CallStarted if matches!(stored.recording.status(), Status::InProgress | Status::Recording) => {
+            greeting(app, id, stored.prompt.as_deref())
         }
         Hook::CallStarted => Response::new().hangup(),
         Hook::Recorded => Response::new()
