@@ -84,6 +84,8 @@ pub(crate) struct Inner {
     time_scale: f64,
     /// The recordings read a moment ago, for answers that may be a moment old.
     pub recent: Recent,
+    /// The landing page, written once.
+    pub landing: OnceLock<String>,
     /// The time zone pages write times in (`STORYLINE_TIME_ZONE`).
     pub time_zone: jiff::tz::TimeZone,
     pub shutdown: OnceLock<rocket::Shutdown>,
@@ -247,6 +249,7 @@ impl App {
             public_url,
             time_scale,
             recent: Recent::default(),
+            landing: OnceLock::new(),
             time_zone,
             shutdown: OnceLock::new(),
         })))
