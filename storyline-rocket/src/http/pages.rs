@@ -42,7 +42,10 @@ type Page = RawHtml<String>;
 /// The landing page never changes while the server runs: it is written once.
 #[get("/")]
 fn landing(app: &State<App>) -> RawHtml<&str> {
-    RawHtml(app.landing.get_or_init(|| pages::landing(&app.links, "", None).into_string()))
+    RawHtml(
+        app.landing
+            .get_or_init(|| pages::landing(&app.links, "", None).into_string()),
+    )
 }
 
 /// The form's `tel` field (other fields are ignored); a body that is not a form reads as an empty number.
