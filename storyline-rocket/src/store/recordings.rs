@@ -21,6 +21,36 @@ macro_rules! notify_instances {
     };
 }
 
+/// Stores `$event` for recording `$id` inside transaction `$tx`, with the job that delivers it. A second ending of the
+/// same type (`hung_up`, then `no_recording` once the recording's callback comes) replaces the first while nothing of
+/// it has been sent.
+macro_rules! insert_event {
+    ($tx:ident, $pg:ident, $id:expr, $event:expr) => {
+        let inserted = sqlx::query(
+            "INSERT INTO storyline_events (id, recording_id, type, created_at, body) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (recording_id, type) DO UPDATE SET body = excluded.body, created_at = excluded.created_at \
+             WHERE storyline_events.delivered_at IS NULL AND storyline_events.attempts = 0",
+        )
+        .bind(&$event.id)
+        .bind($id.as_str())
+        .bind($event.kind)
+        .bind($event.created)
+        .bind(&$event.body)
+        .execute(&mut *$tx)
+        .await?
+        .rows_affected();
+        if inserted == 1 {
+            let deliver = [Scheduled {
+                job: Job::DeliverEvent {
+                    event_id: $event.id.clone(),
+                },
+                run_at: $event.deliver_at,
+            }];
+            insert_jobs!($tx, $pg, $id, &deliver);
+        }
+    };
+}
+
 /// A recording as stored.
 #[derive(Debug, Clone)]
 pub(crate) struct StoredRecording {
@@ -351,23 +381,7 @@ impl Store {
             }
             insert_jobs!(tx, pg, id, jobs);
             if let Some(event) = event {
-                sqlx::query(
-                    "INSERT INTO storyline_events (id, recording_id, type, created_at, body) VALUES ($1, $2, $3, $4, $5)",
-                )
-                .bind(&event.id)
-                .bind(id.as_str())
-                .bind(event.kind)
-                .bind(event.created)
-                .bind(&event.body)
-                .execute(&mut *tx)
-                .await?;
-                let deliver = [Scheduled {
-                    job: Job::DeliverEvent {
-                        event_id: event.id.clone(),
-                    },
-                    run_at: event.deliver_at,
-                }];
-                insert_jobs!(tx, pg, id, &deliver);
+                insert_event!(tx, pg, id, event);
             }
             if pg {
                 notify_instances!(tx, self, id);
@@ -606,30 +620,7 @@ impl Store {
             }
             insert_jobs!(tx, pg, id, jobs);
             if let Some(event) = event {
-                // A second ending of the same type (`hung_up`, then `no_recording` once the recording's callback
-                // comes) replaces the first while nothing of it has been sent.
-                let inserted = sqlx::query(
-                    "INSERT INTO storyline_events (id, recording_id, type, created_at, body) VALUES ($1, $2, $3, $4, $5) \
-                     ON CONFLICT (recording_id, type) DO UPDATE SET body = excluded.body, created_at = excluded.created_at \
-                     WHERE storyline_events.delivered_at IS NULL AND storyline_events.attempts = 0",
-                )
-                .bind(&event.id)
-                .bind(id.as_str())
-                .bind(event.kind)
-                .bind(event.created)
-                .bind(&event.body)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-                if inserted == 1 {
-                    let deliver = [Scheduled {
-                        job: Job::DeliverEvent {
-                            event_id: event.id.clone(),
-                        },
-                        run_at: event.deliver_at,
-                    }];
-                    insert_jobs!(tx, pg, id, &deliver);
-                }
+                insert_event!(tx, pg, id, event);
             }
             if pg && notify {
                 notify_instances!(tx, self, id);
