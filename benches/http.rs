@@ -12,10 +12,14 @@
 //! `benches/http.sh` (installs wrk when missing and builds the release server first), or:
 //! `cargo build --release -p storyline-rocket && cargo bench -p storyline-benches --bench http -- --seconds 10`.
 
+#[path = "common.rs"]
+mod common;
+
 use std::io::Write as _;
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
+
+use common::{Server, free_port};
 
 use rocket::http::ContentType;
 use rocket::{Config, State};
@@ -42,19 +46,6 @@ fn args() -> Args {
         }
     }
     a
-}
-
-fn server_bin() -> PathBuf {
-    std::env::var_os("STORYLINE_SERVER_BIN")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/release/storyline-rocket"))
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
 }
 
 /// What the bare handler answers: the bytes Storyline answered, captured once.
@@ -135,86 +126,26 @@ fn wrk(a: &Args, url: &str, post: Option<&std::path::Path>) -> Load {
     parse_wrk(&text)
 }
 
-/// The server's resident memory now and at its peak, in MB.
-fn memory(pid: u32) -> (f64, f64) {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    let kb = |key: &str| {
-        status
-            .lines()
-            .find(|l| l.starts_with(key))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|n| n.parse::<f64>().ok())
-            .unwrap_or(f64::NAN)
-    };
-    (kb("VmRSS:") / 1024.0, kb("VmHWM:") / 1024.0)
-}
-
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 #[tokio::main(flavor = "multi_thread", worker_threads = 1)]
 async fn main() {
     let a = args();
-    let bin = server_bin();
-    assert!(
-        bin.exists(),
-        "{} is missing: run `cargo build --release -p storyline-rocket`",
-        bin.display()
-    );
     let sandbox = Sandbox::start(SandboxConfig::default())
         .await
         .expect("the sandbox starts");
     let dir = tempfile::tempdir().expect("a data directory");
-    let port = free_port();
-    let base = format!("http://127.0.0.1:{port}");
-    let limits_off = [
-        "CALLS_PER_NUMBER_PER_HOUR",
-        "CALLS_PER_NUMBER_PER_DAY",
-        "UNANSWERED_IN_A_ROW",
-        "CALLS_PER_ADDRESS_PER_HOUR",
-        "SERVICE_CALLS_PER_HOUR",
-        "SERVICE_CALLS_PER_DAY",
-        "SERVICE_MINUTES_PER_HOUR",
-        "SERVICE_MINUTES_PER_DAY",
-    ];
-    let server = Server(
-        Command::new(&bin)
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("ROCKET_ADDRESS", "127.0.0.1")
-            .env("ROCKET_PORT", port.to_string())
-            .env("ROCKET_LOG_LEVEL", "off")
-            .env("RUST_LOG", "error")
-            .env("STORYLINE_DATA_DIR", dir.path())
-            .env("STORYLINE_PUBLIC_URL", &base)
-            .env("STORYLINE_CALLS_PER_SECOND", "1000")
-            .envs(limits_off.iter().map(|k| (format!("STORYLINE_{k}"), "0")))
-            .env("TWILIO_ACCOUNT_SID", sandbox.account_sid.as_str())
-            .env("TWILIO_AUTH_TOKEN", sandbox.auth_token.expose_secret())
-            .env("TWILIO_FROM_NUMBER", &sandbox.from_number)
-            .env("TWILIO_API_BASE_URL", &sandbox.base_url)
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("the server starts"),
-    );
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .no_proxy()
-        .build()
-        .expect("an HTTP client");
-    let mut tries = 0;
-    while http.get(format!("{base}/healthz")).send().await.is_err() {
-        tries += 1;
-        assert!(tries < 200, "the server did not start");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let server = Server::start(
+        dir.path(),
+        (
+            sandbox.account_sid.as_str(),
+            sandbox.auth_token.expose_secret(),
+            &sandbox.from_number,
+            &sandbox.base_url,
+        ),
+        &[],
+    )
+    .await;
+    let base = server.base.clone();
+    let http = common::client();
 
     // A story whose call is going on: its status, and the TwiML webhook Twilio already sent for it.
     let placed = http
@@ -313,8 +244,7 @@ async fn main() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 
-    let pid = server.0.id();
-    let (idle, _) = memory(pid);
+    let (idle, _) = server.memory();
     println!(
         "wrk -t2 -c{} -d{}s, one route at a time; Storyline in live mode on SQLite against a local Twilio stand-in\n",
         a.connections, a.seconds
@@ -344,7 +274,7 @@ async fn main() {
             ours.per_second / theirs.per_second
         );
     }
-    let (now, peak) = memory(pid);
+    let (now, peak) = server.memory();
     println!("\nServer memory: {idle:.1} MB resident when idle, {now:.1} MB after the load, {peak:.1} MB at its peak.");
     drop(server);
     sandbox.stop();

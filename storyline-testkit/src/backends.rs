@@ -49,6 +49,22 @@ pub fn postgres_url() -> String {
     std::env::var("STORYLINE_TEST_POSTGRES").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
 }
 
+/// A `STORYLINE_DATABASE_URL` for a fresh, empty schema in the tests' PostgreSQL, or why there is none.
+pub async fn fresh_postgres_schema() -> Result<String, String> {
+    let base = postgres_url();
+    let pool = sqlx::PgPool::connect(&base)
+        .await
+        .map_err(|e| format!("no PostgreSQL at {base} (STORYLINE_TEST_POSTGRES): {e}"))?;
+    let schema = format!("it_{}", unique());
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
+        .execute(&pool)
+        .await
+        .map_err(|e| format!("cannot create a schema: {e}"))?;
+    pool.close().await;
+    let sep = if base.contains('?') { '&' } else { '?' };
+    Ok(format!("{base}{sep}options=-c%20search_path%3D{schema}"))
+}
+
 fn s3s_fs() -> Option<PathBuf> {
     let home = std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo/bin/s3s-fs"));
     std::env::var_os("PATH")
@@ -124,19 +140,8 @@ impl Backend {
         if s3_server().is_none() {
             return Err("s3s-fs is not installed (cargo install s3s-fs@0.14.1 --features binary --locked)".into());
         }
-        let base = postgres_url();
-        let pool = sqlx::PgPool::connect(&base)
-            .await
-            .map_err(|e| format!("no PostgreSQL at {base} (STORYLINE_TEST_POSTGRES): {e}"))?;
-        let schema = format!("it_{}", unique());
-        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
-            .execute(&pool)
-            .await
-            .map_err(|e| format!("cannot create a schema: {e}"))?;
-        pool.close().await;
-        let sep = if base.contains('?') { '&' } else { '?' };
         Ok(Backend::Shared {
-            database_url: format!("{base}{sep}options=-c%20search_path%3D{schema}"),
+            database_url: fresh_postgres_schema().await?,
             audio_store: format!("s3://{BUCKET}/{}", unique()),
         })
     }

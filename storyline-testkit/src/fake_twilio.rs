@@ -52,6 +52,8 @@ pub struct Placed {
     pub at: Instant,
     /// The number it asked to call.
     pub to: String,
+    /// The SID the call was given, when the fake accepted it.
+    pub sid: Option<String>,
 }
 
 struct Shared {
@@ -98,11 +100,23 @@ fn create_call(
         .find(|(k, _)| k == "To")
         .map(|(_, v)| v)
         .unwrap_or_default();
-    shared.placed.lock().expect("not poisoned").push(Placed {
-        at: Instant::now(),
-        to: to.clone(),
-    });
     let mode = *shared.mode.lock().expect("not poisoned");
+    let refused = shared.refuse.lock().expect("not poisoned").contains(&to);
+    // The SID is given under the same lock as the record, so the record says which call each request became.
+    let sid = {
+        let mut placed = shared.placed.lock().expect("not poisoned");
+        let sid = (mode == Mode::Accept && !refused).then(|| {
+            let mut next = shared.next_sid.lock().expect("not poisoned");
+            *next += 1;
+            format!("CA{:032x}", *next)
+        });
+        placed.push(Placed {
+            at: Instant::now(),
+            to: to.clone(),
+            sid: sid.clone(),
+        });
+        sid
+    };
     let json = |status: u16, code: u32, message: &str| {
         (
             Status::new(status),
@@ -130,17 +144,9 @@ fn create_call(
                 ),
             ),
         ),
-        Mode::Accept if shared.refuse.lock().expect("not poisoned").contains(&to) => {
-            json(400, 21215, &format!("Account not authorized to call {to}."))
-        }
-        Mode::Accept => {
-            let n = {
-                let mut next = shared.next_sid.lock().expect("not poisoned");
-                *next += 1;
-                *next
-            };
-            let sid = format!("CA{n:032x}");
-            (
+        Mode::Accept => match sid {
+            None => json(400, 21215, &format!("Account not authorized to call {to}.")),
+            Some(sid) => (
                 Status::Created,
                 (
                     ContentType::JSON,
@@ -155,8 +161,8 @@ fn create_call(
                     })
                     .to_string(),
                 ),
-            )
-        }
+            ),
+        },
     }
 }
 

@@ -16,6 +16,7 @@
 
 mod audio;
 mod events;
+mod group;
 mod job;
 mod recent;
 mod recordings;
@@ -48,6 +49,9 @@ pub(crate) enum StoreError {
     /// A row holds what this version cannot read.
     #[error("unreadable row: {0}")]
     Corrupt(String),
+    /// The commit holding a change failed, or could not be made: the change is not saved.
+    #[error("commit failed: {0}")]
+    Commit(String),
 }
 
 /// A database a host service already has: Storyline's tables and migrations go beside the host's own.
@@ -104,6 +108,8 @@ pub(crate) struct Store {
     db: Db,
     /// This instance, as leases and notifications name it.
     instance: String,
+    /// Where recordings' changes are committed, in groups.
+    committer: group::Committer,
 }
 
 /// Why the store could not be opened: one line, naming the setting to look at.
@@ -270,10 +276,22 @@ impl Store {
             }
         };
         result.map_err(|source| OpenError::Migrate { setting, place, source })?;
-        Ok(Store {
+        Ok(Store::new(db, instance_name()))
+    }
+
+    /// The store of instance `instance` on `db`, with its committer running.
+    fn new(db: Db, instance: String) -> Store {
+        Store {
+            committer: group::Committer::start(db.clone(), instance.clone()),
             db,
-            instance: instance_name(),
-        })
+            instance,
+        }
+    }
+
+    /// The same database seen as another instance would see it, for the tests.
+    #[cfg(test)]
+    pub(crate) fn as_instance(&self, name: &str) -> Store {
+        Store::new(self.db.clone(), name.into())
     }
 
     /// Which database this is, for the start-up message.
@@ -444,6 +462,78 @@ mod tests {
         new.id
     }
 
+    #[tokio::test]
+    async fn changes_committed_together_keep_their_own_outcomes() {
+        for (name, store, _dir) in both().await {
+            let ids: Vec<RecordingId> = (0..24u8).map(|n| RecordingId::from_bytes([100 + n; 16])).collect();
+            for id in &ids {
+                let mut new = new_recording(0);
+                new.id = id.clone();
+                store
+                    .insert_within_limits(&new, None, &hourly(0, 0))
+                    .await
+                    .expect("inserted");
+            }
+            let event = |id: &str, kind: &'static str| NewEvent {
+                id: id.into(),
+                kind,
+                created: 1,
+                body: "{}".into(),
+                deliver_at: i64::MAX,
+            };
+            // An event already stored for the first recording, whose id a later change reuses: that change's insert
+            // fails, as any statement may.
+            let first = store.get(&ids[0]).await.expect("read").expect("there");
+            let taken = event("evt_taken", "story.completed");
+            store
+                .save(&ids[0], first.version, &first.recording, &[], Some(&taken), false)
+                .await
+                .expect("saved");
+            let reads: Vec<StoredRecording> = futures_util::future::join_all(ids.iter().map(|id| store.get(id)))
+                .await
+                .into_iter()
+                .map(|r| r.expect("read").expect("there"))
+                .collect();
+            // Every change at once, so they meet in groups: one per recording, the second recording's twice from the
+            // same version, and the third's with the reused event id.
+            let poisoned = event("evt_taken", "story.failed");
+            let outcomes =
+                futures_util::future::join_all(reads.iter().chain(std::iter::once(&reads[1])).enumerate().map(
+                    |(n, read)| {
+                        let store = store.clone();
+                        let poisoned = poisoned.clone();
+                        async move {
+                            let event = (n == 2).then_some(&poisoned);
+                            store
+                                .save(&read.id, read.version, &read.recording, &[delete_job()], event, true)
+                                .await
+                        }
+                    },
+                ))
+                .await;
+            assert!(outcomes[2].is_err(), "{name}: the failing change is refused");
+            let twice = [&outcomes[1], &outcomes[ids.len()]];
+            assert_eq!(
+                twice.iter().filter(|o| matches!(o, Ok(Saved::Saved))).count(),
+                1,
+                "{name}: of two changes from one version, one is saved: {twice:?}"
+            );
+            assert_eq!(
+                twice.iter().filter(|o| matches!(o, Ok(Saved::Conflict))).count(),
+                1,
+                "{name}: and the other meets a conflict"
+            );
+            for (n, read) in reads.iter().enumerate() {
+                let now = store.get(&read.id).await.expect("read").expect("there");
+                let expected = if n == 2 { read.version } else { read.version + 1 };
+                assert_eq!(now.version, expected, "{name}: recording {n} as its own change left it");
+                if n != 1 && n != 2 {
+                    assert!(matches!(outcomes[n], Ok(Saved::Saved)), "{name}: change {n} saved");
+                }
+            }
+        }
+    }
+
     fn delete_job() -> Scheduled {
         Scheduled {
             job: Job::DeleteTwilioRecording {
@@ -494,10 +584,7 @@ mod tests {
             let id = with_a_recording(&store).await;
             store.enqueue(&id, &[delete_job()]).await.expect("enqueued");
             // Another instance on the same database.
-            let other = Store {
-                instance: "other".into(),
-                ..store.clone()
-            };
+            let other = store.as_instance("other");
             let claim = |s: &Store| {
                 let s = s.clone();
                 async move { s.claim_jobs(now_ms(), 10, LEASE).await.expect("claimed") }
@@ -555,10 +642,7 @@ mod tests {
             );
             // The instance stops right after asking Twilio; another takes the job over and must not ask again.
             tokio::time::sleep(Duration::from_millis(250)).await;
-            let other = Store {
-                instance: "other".into(),
-                ..store.clone()
-            };
+            let other = store.as_instance("other");
             let second = other
                 .claim_jobs(now_ms(), 10, 200)
                 .await
@@ -662,10 +746,7 @@ mod tests {
             store.enqueue(&id, &jobs).await.expect("enqueued");
             let claimers = (0..4)
                 .map(|n| {
-                    let instance = Store {
-                        instance: format!("instance-{n}"),
-                        ..store.clone()
-                    };
+                    let instance = store.as_instance(&format!("instance-{n}"));
                     tokio::spawn(async move {
                         let mut mine = Vec::new();
                         for _ in 0..20 {
@@ -1018,10 +1099,7 @@ mod tests {
     #[tokio::test]
     async fn turns_are_spaced_across_instances_and_refused_beyond_the_longest_wait() {
         for (name, store, _dir) in both().await {
-            let other = Store {
-                instance: "other".into(),
-                ..store.clone()
-            };
+            let other = store.as_instance("other");
             let mut turns = Vec::new();
             for n in 0..4 {
                 let s = if n % 2 == 0 { &store } else { &other };
@@ -1153,13 +1231,13 @@ mod tests {
                         VALUES (20240101, 'host', TRUE, '', 0)";
             let count = |table: &str| format!("SELECT COUNT(*) FROM {table}");
             // The host's tables, made through its own pool, with the same statements on either database.
-            let raw = Store {
-                db: match &pool {
+            let raw = Store::new(
+                match &pool {
                     HostPool::Sqlite(p) => Db::Sqlite(p.clone()),
                     HostPool::Postgres(p) => Db::Postgres(p.clone()),
                 },
-                instance: "host".into(),
-            };
+                "host".into(),
+            );
             let (hosts, ours): (i64, i64) = on_db!(raw, |p, pg| {
                 sqlx::query(host).execute(p).await.expect("the host's migrations table");
                 sqlx::query(mark).execute(p).await.expect("a host migration");

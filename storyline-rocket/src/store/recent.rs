@@ -31,7 +31,8 @@ impl Recent {
             .map(|(_, row)| Arc::clone(row))
     }
 
-    /// Keeps a recording just read from the database.
+    /// Keeps a recording just read from the database, or just saved, unless a later version of it is kept already
+    /// (two changes of one recording finishing in the other order).
     pub(crate) fn keep(&self, row: StoredRecording) -> Arc<StoredRecording> {
         let row = Arc::new(row);
         let mut entries = self.0.lock().unwrap_or_else(|e| e.into_inner());
@@ -41,7 +42,12 @@ impl Recent {
                 entries.clear();
             }
         }
-        entries.insert(row.id.clone(), (Instant::now(), Arc::clone(&row)));
+        match entries.get(&row.id) {
+            Some((at, kept)) if kept.version > row.version && at.elapsed() < FRESH_FOR => {}
+            _ => {
+                entries.insert(row.id.clone(), (Instant::now(), Arc::clone(&row)));
+            }
+        }
         row
     }
 

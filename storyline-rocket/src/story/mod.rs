@@ -16,7 +16,7 @@ use storyline_core::recording::{Effect, Event, Recording};
 use storyline_core::{RecordingId, RecordingSid};
 
 use crate::app::{App, StatusChange};
-use crate::store::{Job, NewEvent, Saved, Scheduled, StoreError, StoredRecording, now_ms};
+use crate::store::{Job, NewEvent, Scheduled, StoreError, StoredRecording, now_ms};
 
 pub(crate) use delete::{Deleted, delete, expire};
 pub(crate) use events::ENDED;
@@ -82,28 +82,32 @@ pub(super) const CONFLICTS_AT_MOST: u32 = 32;
 /// and otherwise read and made again, so changes to one recording from any number of instances apply one after the
 /// other, each to the state the one before left.
 pub(crate) async fn apply(app: &App, id: &RecordingId, event: Event) -> Result<Recording, StoryError> {
+    Ok(applied(app, id, event).await?.recording.clone())
+}
+
+/// [`apply`], answering with the recording as it now is in the database, which is also kept in [`App::recent`].
+async fn applied(app: &App, id: &RecordingId, event: Event) -> Result<Arc<StoredRecording>, StoryError> {
+    // The recording as read a moment ago is where the change starts from, when there is one: a version behind, it
+    // is refused at the commit, and the change is made again from the database.
+    let mut read = app.recent.get(id);
     for _ in 0..CONFLICTS_AT_MOST {
-        let stored = app.store.get(id).await?.ok_or(StoryError::NotFound)?;
+        let stored = match read.take() {
+            Some(recent) => Arc::unwrap_or_clone(recent),
+            None => app.store.get(id).await?.ok_or(StoryError::NotFound)?,
+        };
         let Some(change) = change(app, &stored, &event) else {
-            return Ok(stored.recording);
+            return Ok(app.recent.keep(stored));
         };
         let saved = app
             .store
-            .save(
-                id,
-                stored.version,
-                &change.next,
-                &change.jobs,
-                change.event.as_ref(),
-                change.notify,
-            )
+            .save_after(&stored, change.next, &change.jobs, change.event.as_ref(), change.notify)
             .await?;
-        if saved == Saved::Saved {
-            app.recent.forget(id);
+        if let Some(now) = saved {
+            let now = app.recent.keep(now);
             if change.notify {
                 let _ = app.changes.send(StatusChange { id: id.clone() });
             }
-            return Ok(change.next);
+            return Ok(now);
         }
     }
     Err(StoryError::Busy)
@@ -131,8 +135,7 @@ pub(crate) async fn apply_unless_known(
     {
         return Ok(recent);
     }
-    apply(app, id, event).await?;
-    app.store.get_recent(&app.recent, id).await?.ok_or(StoryError::NotFound)
+    applied(app, id, event).await
 }
 
 /// The change `event` makes to the stored recording, or `None` when it makes none.

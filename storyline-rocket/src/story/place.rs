@@ -103,7 +103,8 @@ pub(crate) async fn start_again(
         // Whoever presses the button, the number stays shown in full only to the browser that first asked for it.
         owner: earlier.owner.clone(),
     };
-    start_number(app, earlier.phone.clone(), earlier.phone_display.clone(), request).await
+    let number = earlier.phone.number().map_err(StartError::BadNumber)?;
+    start_number(app, number, earlier.phone_display.clone(), request).await
 }
 
 async fn start_number(
@@ -185,7 +186,7 @@ async fn place_call(
         return Ok(id);
     }
     wait_until(turn).await;
-    match send_call(app, &id, &new.phone).await {
+    match send_call(app, &id, new.phone.e164()).await {
         Sent::Placed(call_sid) => {
             apply(app, &id, Event::CallPlaced { call_sid })
                 .await
@@ -282,7 +283,7 @@ pub(crate) async fn place_queued(app: &App, job: &DueJob, at: i64) {
             return;
         }
     }
-    let event = match send_call(app, id, &recording.phone).await {
+    let event = match send_call(app, id, recording.phone.e164()).await {
         Sent::Placed(call_sid) => Event::CallPlaced { call_sid },
         Sent::Unknown => {
             if let Err(e) = settle(app, id).await {
@@ -327,11 +328,11 @@ enum Sent {
 }
 
 /// Asks Twilio to place a recording's call.
-async fn send_call(app: &App, id: &RecordingId, number: &PhoneNumber) -> Sent {
+async fn send_call(app: &App, id: &RecordingId, to: &str) -> Sent {
     let s = &app.settings;
     let result = app
         .twilio
-        .create_call(number.e164(), &app.from_number)
+        .create_call(to, &app.from_number)
         .url(app.webhook_url(id, "call_started"))
         .method(CallbackMethod::Post)
         .status_callback(app.webhook_url(id, "call_status"))
