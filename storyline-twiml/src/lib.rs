@@ -40,8 +40,9 @@
 //! `Option` fields: `None` is not written, and Twilio applies its default. `<Say>` holds plain text (no SSML).
 //!
 //! # Rendering
-//! `Display` writes the document on one line, XML declaration first. Text and attribute values pass
-//! through one escaper, so caller-supplied text can never add markup.
+//! [`Response::render`] writes the document on one line, XML declaration first, straight into a `String`;
+//! `Display` (and so `to_string()`) gives the same text. Text and attribute values pass through one
+//! escaper, so caller-supplied text can never add markup.
 //!
 //! # Parsing
 //! [`Response::parse`] accepts what the official Twilio libraries write (attribute order, `<Hangup />`

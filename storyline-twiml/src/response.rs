@@ -2,16 +2,20 @@ use std::{fmt, str::FromStr};
 
 use crate::{
     Gather, Hangup, ParseError, Pause, Play, Record, Redirect, Say, Verb,
-    element::{AttrError, Attributes, Element, write_parent_element},
+    element::{element, write_parent_element},
 };
 
 /// The XML declaration every rendered document starts with.
 const DECLARATION: &str = r#"<?xml version="1.0" encoding="UTF-8"?>"#;
 
+/// Room reserved per verb before rendering: a `<Say>` with a sentence, or a `<Record>` with a few URLs, fits, so a
+/// typical document is written without growing its buffer.
+const BYTES_PER_VERB: usize = 128;
+
 /// A TwiML document: `<Response>` and the verbs Twilio runs in order.
 ///
-/// `Display` renders the whole document, XML declaration included; [`Response::parse`] (or `FromStr`)
-/// reads one back.
+/// [`Response::render`] (or `Display`, `to_string()`) renders the whole document, XML declaration included;
+/// [`Response::parse`] (or `FromStr`) reads one back.
 ///
 /// ```
 /// use storyline_twiml::{Hangup, Response, Say, Verb};
@@ -20,6 +24,7 @@ const DECLARATION: &str = r#"<?xml version="1.0" encoding="UTF-8"?>"#;
 /// assert_eq!(response.to_string(), r#"<?xml version="1.0" encoding="UTF-8"?><Response><Say>Bye</Say><Hangup/></Response>"#);
 /// assert!(matches!(response.verbs(), [Verb::Say(_), Verb::Hangup(_)]));
 /// assert_eq!(Response::new().to_string(), r#"<?xml version="1.0" encoding="UTF-8"?><Response/>"#);
+/// assert_eq!(response.render(), response.to_string());
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct Response {
@@ -39,6 +44,38 @@ impl Response {
     /// model: an unknown verb or attribute, an invalid value, misplaced text or nesting.
     pub fn parse(input: &str) -> Result<Self, ParseError> {
         crate::parse::parse(input)
+    }
+
+    /// Renders the document, XML declaration included: the same text as `to_string()`, written straight into
+    /// one `String` reserved up front, so it is the fastest way to get it.
+    ///
+    /// ```
+    /// use storyline_twiml::{Response, Say};
+    ///
+    /// let xml = Response::new().say(Say::new("Hi & bye")).render();
+    /// assert_eq!(xml, r#"<?xml version="1.0" encoding="UTF-8"?><Response><Say>Hi &amp; bye</Say></Response>"#);
+    /// ```
+    #[must_use]
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        self.write_to(&mut out);
+        out
+    }
+
+    /// Appends the rendered document (what [`Response::render`] returns) to `out`, to reuse a buffer or to
+    /// write the document after other text.
+    ///
+    /// ```
+    /// use storyline_twiml::Response;
+    ///
+    /// let mut buffer = String::new();
+    /// Response::new().hangup().write_to(&mut buffer);
+    /// assert_eq!(buffer, r#"<?xml version="1.0" encoding="UTF-8"?><Response><Hangup/></Response>"#);
+    /// ```
+    pub fn write_to(&self, out: &mut String) {
+        out.reserve(DECLARATION.len() + "<Response></Response>".len() + BYTES_PER_VERB * self.verbs.len());
+        out.push_str(DECLARATION);
+        write_parent_element(out, self, &self.verbs);
     }
 
     /// The verbs, in the order Twilio runs them.
@@ -111,22 +148,12 @@ impl Response {
     }
 }
 
-impl Element for Response {
-    const NAME: &'static str = "Response";
-
-    fn write_attributes(&self, _out: &mut Attributes<'_, '_>) -> fmt::Result {
-        Ok(())
-    }
-
-    fn set_attribute(&mut self, _name: &str, _value: &str) -> Result<(), AttrError> {
-        Err(AttrError::Unknown)
-    }
-}
+element!(Response = "Response" {});
 
 impl fmt::Display for Response {
+    /// Writes what [`Response::render`] returns.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(DECLARATION)?;
-        write_parent_element(f, self, &self.verbs)
+        f.write_str(&self.render())
     }
 }
 

@@ -21,7 +21,7 @@ pub(crate) struct TwimlResponse(Twiml);
 
 impl<'r> Responder<'r, 'static> for TwimlResponse {
     fn respond_to(self, req: &'r Request<'_>) -> rocket::response::Result<'static> {
-        rocket::Response::build_from(self.0.to_string().respond_to(req)?)
+        rocket::Response::build_from(self.0.render().respond_to(req)?)
             .header(ContentType::XML)
             .ok()
     }

@@ -39,6 +39,10 @@ impl FromStr for Method {
 impl AttrValue for Method {
     const EXPECTED: &'static str = "`GET` or `POST`";
 
+    fn write_attr(&self, out: &mut String) {
+        out.push_str(self.as_str());
+    }
+
     fn parse_attr(s: &str) -> Option<Self> {
         s.parse().ok()
     }
@@ -77,6 +81,10 @@ impl FromStr for Trim {
 
 impl AttrValue for Trim {
     const EXPECTED: &'static str = "`trim-silence` or `do-not-trim`";
+
+    fn write_attr(&self, out: &mut String) {
+        out.push_str(self.as_str());
+    }
 
     fn parse_attr(s: &str) -> Option<Self> {
         s.parse().ok()
@@ -134,6 +142,10 @@ impl FromStr for Input {
 impl AttrValue for Input {
     const EXPECTED: &'static str = "`dtmf`, `speech` or `dtmf speech`";
 
+    fn write_attr(&self, out: &mut String) {
+        out.push_str(self.as_str());
+    }
+
     fn parse_attr(s: &str) -> Option<Self> {
         s.parse().ok()
     }
@@ -169,6 +181,13 @@ impl FromStr for SpeechTimeout {
 
 impl AttrValue for SpeechTimeout {
     const EXPECTED: &'static str = "`auto` or a whole number of seconds";
+
+    fn write_attr(&self, out: &mut String) {
+        match self {
+            Self::Auto => out.push_str("auto"),
+            Self::Seconds(seconds) => seconds.write_attr(out),
+        }
+    }
 
     fn parse_attr(s: &str) -> Option<Self> {
         s.parse().ok()

@@ -133,6 +133,15 @@ impl FromStr for RecordingEvents {
 impl AttrValue for RecordingEvents {
     const EXPECTED: &'static str = "a space-separated list of `in-progress`, `completed`, `absent`";
 
+    fn write_attr(&self, out: &mut String) {
+        for (i, event) in self.iter().enumerate() {
+            if i > 0 {
+                out.push(' ');
+            }
+            out.push_str(event.as_str());
+        }
+    }
+
     fn parse_attr(s: &str) -> Option<Self> {
         s.parse().ok()
     }

@@ -3,7 +3,7 @@
 
 use std::{fmt, str::FromStr};
 
-use crate::element::AttrValue;
+use crate::{element::AttrValue, escape::escape_into};
 
 macro_rules! open_string {
     ($(#[$meta:meta])* $name:ident) => {
@@ -38,6 +38,10 @@ macro_rules! open_string {
 
         impl AttrValue for $name {
             const EXPECTED: &'static str = "text";
+
+            fn write_attr(&self, out: &mut String) {
+                escape_into(out, &self.0);
+            }
 
             fn parse_attr(s: &str) -> Option<Self> {
                 Some(s.into())
@@ -120,6 +124,10 @@ impl fmt::Display for SpeechModel {
 
 impl AttrValue for SpeechModel {
     const EXPECTED: &'static str = "a speech model name";
+
+    fn write_attr(&self, out: &mut String) {
+        escape_into(out, self.as_str());
+    }
 
     fn parse_attr(s: &str) -> Option<Self> {
         Some(s.into())

@@ -4,7 +4,7 @@ use std::fmt;
 
 use url::Url;
 
-use crate::element::AttrValue;
+use crate::{element::AttrValue, escape::escape_into};
 
 /// A URL as written in a TwiML document (`action`, `<Play>`, `<Redirect>`…).
 ///
@@ -75,6 +75,10 @@ impl fmt::Display for UrlRef {
 
 impl AttrValue for UrlRef {
     const EXPECTED: &'static str = "a URL";
+
+    fn write_attr(&self, out: &mut String) {
+        escape_into(out, &self.0);
+    }
 
     fn parse_attr(s: &str) -> Option<Self> {
         Some(s.into())

@@ -2,7 +2,7 @@ use std::fmt;
 
 use crate::{
     Input, Language, Method, Pause, Play, Say, SpeechModel, SpeechTimeout, UrlRef,
-    element::{AttrError, Attributes, Element, set, write_parent_element},
+    element::{Render, display, element, write_parent_element},
     verbs::GatherVerb,
 };
 
@@ -155,61 +155,36 @@ impl Gather {
     }
 }
 
-impl Element for Gather {
-    const NAME: &'static str = "Gather";
+element!(Gather = "Gather" {
+    "input" => input,
+    "action" => action,
+    "method" => method,
+    "timeout" => timeout,
+    "speechTimeout" => speech_timeout,
+    "maxSpeechTime" => max_speech_time,
+    "profanityFilter" => profanity_filter,
+    "finishOnKey" => finish_on_key,
+    "numDigits" => num_digits,
+    "partialResultCallback" => partial_result_callback,
+    "partialResultCallbackMethod" => partial_result_callback_method,
+    "language" => language,
+    "hints" => hints,
+    "bargeIn" => barge_in,
+    "debug" => debug,
+    "actionOnEmptyResult" => action_on_empty_result,
+    "speechModel" => speech_model,
+    "enhanced" => enhanced,
+});
 
-    fn write_attributes(&self, out: &mut Attributes<'_, '_>) -> fmt::Result {
-        out.write("input", self.input.as_ref())?;
-        out.write("action", self.action.as_ref())?;
-        out.write("method", self.method.as_ref())?;
-        out.write("timeout", self.timeout.as_ref())?;
-        out.write("speechTimeout", self.speech_timeout.as_ref())?;
-        out.write("maxSpeechTime", self.max_speech_time.as_ref())?;
-        out.write("profanityFilter", self.profanity_filter.as_ref())?;
-        out.write("finishOnKey", self.finish_on_key.as_ref())?;
-        out.write("numDigits", self.num_digits.as_ref())?;
-        out.write("partialResultCallback", self.partial_result_callback.as_ref())?;
-        out.write(
-            "partialResultCallbackMethod",
-            self.partial_result_callback_method.as_ref(),
-        )?;
-        out.write("language", self.language.as_ref())?;
-        out.write("hints", self.hints.as_ref())?;
-        out.write("bargeIn", self.barge_in.as_ref())?;
-        out.write("debug", self.debug.as_ref())?;
-        out.write("actionOnEmptyResult", self.action_on_empty_result.as_ref())?;
-        out.write("speechModel", self.speech_model.as_ref())?;
-        out.write("enhanced", self.enhanced.as_ref())
-    }
-
-    fn set_attribute(&mut self, name: &str, value: &str) -> Result<(), AttrError> {
-        match name {
-            "input" => set(&mut self.input, value),
-            "action" => set(&mut self.action, value),
-            "method" => set(&mut self.method, value),
-            "timeout" => set(&mut self.timeout, value),
-            "speechTimeout" => set(&mut self.speech_timeout, value),
-            "maxSpeechTime" => set(&mut self.max_speech_time, value),
-            "profanityFilter" => set(&mut self.profanity_filter, value),
-            "finishOnKey" => set(&mut self.finish_on_key, value),
-            "numDigits" => set(&mut self.num_digits, value),
-            "partialResultCallback" => set(&mut self.partial_result_callback, value),
-            "partialResultCallbackMethod" => set(&mut self.partial_result_callback_method, value),
-            "language" => set(&mut self.language, value),
-            "hints" => set(&mut self.hints, value),
-            "bargeIn" => set(&mut self.barge_in, value),
-            "debug" => set(&mut self.debug, value),
-            "actionOnEmptyResult" => set(&mut self.action_on_empty_result, value),
-            "speechModel" => set(&mut self.speech_model, value),
-            "enhanced" => set(&mut self.enhanced, value),
-            _ => Err(AttrError::Unknown),
-        }
+impl Render for Gather {
+    fn render_into(&self, out: &mut String) {
+        write_parent_element(out, self, &self.verbs);
     }
 }
 
 impl fmt::Display for Gather {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write_parent_element(f, self, &self.verbs)
+        display(self, f)
     }
 }
 

@@ -1,6 +1,6 @@
 use std::fmt;
 
-use crate::element::{AttrError, Attributes, Element, write_text_element};
+use crate::element::{Render, display, element, write_text_element};
 
 /// `<Hangup>`: ends the call.
 ///
@@ -20,20 +20,16 @@ impl Hangup {
     }
 }
 
-impl Element for Hangup {
-    const NAME: &'static str = "Hangup";
+element!(Hangup = "Hangup" {});
 
-    fn write_attributes(&self, _out: &mut Attributes<'_, '_>) -> fmt::Result {
-        Ok(())
-    }
-
-    fn set_attribute(&mut self, _name: &str, _value: &str) -> Result<(), AttrError> {
-        Err(AttrError::Unknown)
+impl Render for Hangup {
+    fn render_into(&self, out: &mut String) {
+        write_text_element(out, self, None);
     }
 }
 
 impl fmt::Display for Hangup {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write_text_element(f, self, None)
+        display(self, f)
     }
 }

@@ -10,6 +10,8 @@ mod say;
 
 use std::fmt;
 
+use crate::element::{Render, display};
+
 pub use gather::Gather;
 pub use hangup::Hangup;
 pub use pause::Pause;
@@ -58,12 +60,18 @@ macro_rules! verb_enum {
             }
         })*
 
+        impl Render for $enum {
+            fn render_into(&self, out: &mut String) {
+                match self {
+                    $(Self::$verb(verb) => verb.render_into(out),)*
+                }
+            }
+        }
+
         impl fmt::Display for $enum {
             /// Renders the element alone, without the XML declaration.
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                match self {
-                    $(Self::$verb(verb) => verb.fmt(f),)*
-                }
+                display(self, f)
             }
         }
     };

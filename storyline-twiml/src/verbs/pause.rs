@@ -1,6 +1,6 @@
 use std::fmt;
 
-use crate::element::{AttrError, Attributes, Element, set, write_text_element};
+use crate::element::{Render, display, element, write_text_element};
 
 /// `<Pause>`: waits silently.
 ///
@@ -30,24 +30,19 @@ impl Pause {
     }
 }
 
-impl Element for Pause {
-    const NAME: &'static str = "Pause";
+element!(Pause = "Pause" {
+    "length" => length,
+});
 
-    fn write_attributes(&self, out: &mut Attributes<'_, '_>) -> fmt::Result {
-        out.write("length", self.length.as_ref())
-    }
-
-    fn set_attribute(&mut self, name: &str, value: &str) -> Result<(), AttrError> {
-        match name {
-            "length" => set(&mut self.length, value),
-            _ => Err(AttrError::Unknown),
-        }
+impl Render for Pause {
+    fn render_into(&self, out: &mut String) {
+        write_text_element(out, self, None);
     }
 }
 
 impl fmt::Display for Pause {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write_text_element(f, self, None)
+        display(self, f)
     }
 }
 

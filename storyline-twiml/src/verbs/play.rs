@@ -2,7 +2,7 @@ use std::fmt;
 
 use crate::{
     UrlRef,
-    element::{AttrError, Attributes, Element, set, write_text_element},
+    element::{Render, display, element, write_text_element},
 };
 
 /// `<Play>`: plays an audio file, or DTMF tones (`digits`), to the caller.
@@ -61,26 +61,20 @@ impl Play {
     }
 }
 
-impl Element for Play {
-    const NAME: &'static str = "Play";
+element!(Play = "Play" {
+    "loop" => loop_count,
+    "digits" => digits,
+});
 
-    fn write_attributes(&self, out: &mut Attributes<'_, '_>) -> fmt::Result {
-        out.write("loop", self.loop_count.as_ref())?;
-        out.write("digits", self.digits.as_ref())
-    }
-
-    fn set_attribute(&mut self, name: &str, value: &str) -> Result<(), AttrError> {
-        match name {
-            "loop" => set(&mut self.loop_count, value),
-            "digits" => set(&mut self.digits, value),
-            _ => Err(AttrError::Unknown),
-        }
+impl Render for Play {
+    fn render_into(&self, out: &mut String) {
+        write_text_element(out, self, self.url.as_ref().map(UrlRef::as_str));
     }
 }
 
 impl fmt::Display for Play {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write_text_element(f, self, self.url.as_ref().map(UrlRef::as_str))
+        display(self, f)
     }
 }
 

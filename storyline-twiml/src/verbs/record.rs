@@ -2,7 +2,7 @@ use std::fmt;
 
 use crate::{
     Method, RecordingEvent, RecordingEvents, Trim, UrlRef,
-    element::{AttrError, Attributes, Element, set, write_text_element},
+    element::{Render, display, element, write_text_element},
 };
 
 /// `<Record>`: records the caller, then requests `action` with the recording's details.
@@ -145,52 +145,30 @@ impl Record {
     }
 }
 
-impl Element for Record {
-    const NAME: &'static str = "Record";
+element!(Record = "Record" {
+    "action" => action,
+    "method" => method,
+    "timeout" => timeout,
+    "finishOnKey" => finish_on_key,
+    "maxLength" => max_length,
+    "playBeep" => play_beep,
+    "trim" => trim,
+    "recordingStatusCallback" => recording_status_callback,
+    "recordingStatusCallbackMethod" => recording_status_callback_method,
+    "recordingStatusCallbackEvent" => recording_status_callback_event,
+    "transcribe" => transcribe,
+    "transcribeCallback" => transcribe_callback,
+});
 
-    fn write_attributes(&self, out: &mut Attributes<'_, '_>) -> fmt::Result {
-        out.write("action", self.action.as_ref())?;
-        out.write("method", self.method.as_ref())?;
-        out.write("timeout", self.timeout.as_ref())?;
-        out.write("finishOnKey", self.finish_on_key.as_ref())?;
-        out.write("maxLength", self.max_length.as_ref())?;
-        out.write("playBeep", self.play_beep.as_ref())?;
-        out.write("trim", self.trim.as_ref())?;
-        out.write("recordingStatusCallback", self.recording_status_callback.as_ref())?;
-        out.write(
-            "recordingStatusCallbackMethod",
-            self.recording_status_callback_method.as_ref(),
-        )?;
-        out.write(
-            "recordingStatusCallbackEvent",
-            self.recording_status_callback_event.as_ref(),
-        )?;
-        out.write("transcribe", self.transcribe.as_ref())?;
-        out.write("transcribeCallback", self.transcribe_callback.as_ref())
-    }
-
-    fn set_attribute(&mut self, name: &str, value: &str) -> Result<(), AttrError> {
-        match name {
-            "action" => set(&mut self.action, value),
-            "method" => set(&mut self.method, value),
-            "timeout" => set(&mut self.timeout, value),
-            "finishOnKey" => set(&mut self.finish_on_key, value),
-            "maxLength" => set(&mut self.max_length, value),
-            "playBeep" => set(&mut self.play_beep, value),
-            "trim" => set(&mut self.trim, value),
-            "recordingStatusCallback" => set(&mut self.recording_status_callback, value),
-            "recordingStatusCallbackMethod" => set(&mut self.recording_status_callback_method, value),
-            "recordingStatusCallbackEvent" => set(&mut self.recording_status_callback_event, value),
-            "transcribe" => set(&mut self.transcribe, value),
-            "transcribeCallback" => set(&mut self.transcribe_callback, value),
-            _ => Err(AttrError::Unknown),
-        }
+impl Render for Record {
+    fn render_into(&self, out: &mut String) {
+        write_text_element(out, self, None);
     }
 }
 
 impl fmt::Display for Record {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write_text_element(f, self, None)
+        display(self, f)
     }
 }
 

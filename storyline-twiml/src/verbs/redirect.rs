@@ -2,7 +2,7 @@ use std::fmt;
 
 use crate::{
     Method, UrlRef,
-    element::{AttrError, Attributes, Element, set, write_text_element},
+    element::{Render, display, element, write_text_element},
 };
 
 /// `<Redirect>`: continues the call with the TwiML at another URL.
@@ -39,23 +39,18 @@ impl Redirect {
     }
 }
 
-impl Element for Redirect {
-    const NAME: &'static str = "Redirect";
+element!(Redirect = "Redirect" {
+    "method" => method,
+});
 
-    fn write_attributes(&self, out: &mut Attributes<'_, '_>) -> fmt::Result {
-        out.write("method", self.method.as_ref())
-    }
-
-    fn set_attribute(&mut self, name: &str, value: &str) -> Result<(), AttrError> {
-        match name {
-            "method" => set(&mut self.method, value),
-            _ => Err(AttrError::Unknown),
-        }
+impl Render for Redirect {
+    fn render_into(&self, out: &mut String) {
+        write_text_element(out, self, Some(self.url.as_str()));
     }
 }
 
 impl fmt::Display for Redirect {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write_text_element(f, self, Some(self.url.as_str()))
+        display(self, f)
     }
 }

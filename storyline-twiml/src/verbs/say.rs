@@ -2,7 +2,7 @@ use std::fmt;
 
 use crate::{
     Language, Voice,
-    element::{AttrError, Attributes, Element, set, write_text_element},
+    element::{Render, display, element, write_text_element},
 };
 
 /// `<Say>`: reads text to the caller with text-to-speech.
@@ -57,28 +57,21 @@ impl Say {
     }
 }
 
-impl Element for Say {
-    const NAME: &'static str = "Say";
+element!(Say = "Say" {
+    "voice" => voice,
+    "language" => language,
+    "loop" => loop_count,
+});
 
-    fn write_attributes(&self, out: &mut Attributes<'_, '_>) -> fmt::Result {
-        out.write("voice", self.voice.as_ref())?;
-        out.write("language", self.language.as_ref())?;
-        out.write("loop", self.loop_count.as_ref())
-    }
-
-    fn set_attribute(&mut self, name: &str, value: &str) -> Result<(), AttrError> {
-        match name {
-            "voice" => set(&mut self.voice, value),
-            "language" => set(&mut self.language, value),
-            "loop" => set(&mut self.loop_count, value),
-            _ => Err(AttrError::Unknown),
-        }
+impl Render for Say {
+    fn render_into(&self, out: &mut String) {
+        write_text_element(out, self, Some(&self.text));
     }
 }
 
 impl fmt::Display for Say {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write_text_element(f, self, Some(&self.text))
+        display(self, f)
     }
 }
 
