@@ -16,17 +16,13 @@
 #[path = "common.rs"]
 mod common;
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::{Server, client, percentile};
+use common::{API_KEY, Server, callbacks, client, percentile, place};
 use storyline_core::AuthToken;
-use storyline_core::signature::{Algorithm, sign};
 use storyline_testkit::backends::fresh_postgres_schema;
 use storyline_testkit::fake_twilio::{ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, FakeTwilio};
-
-const API_KEY: &str = "bench-callbacks-api-key-0123456789abcdef";
 
 struct Args {
     stories: usize,
@@ -53,14 +49,6 @@ fn args() -> Args {
     a
 }
 
-/// One story's call: its id on our side, its SID on Twilio's, the number called.
-#[derive(Clone)]
-struct Story {
-    id: String,
-    call_sid: String,
-    to: String,
-}
-
 /// What one run measured.
 struct Figures {
     callbacks: usize,
@@ -69,97 +57,6 @@ struct Figures {
     p99: f64,
     max: f64,
     memory: (f64, f64),
-}
-
-/// Distinct, valid US numbers (area code 201, exchanges 300 and up): the fake Twilio rings none of them.
-fn number(i: usize) -> String {
-    format!("+1201{}{:04}", 300 + i / 10_000, i % 10_000)
-}
-
-/// Places `n` stories through the API, `concurrency` at a time, and finds each one's call SID at the fake Twilio.
-async fn place(server: &Server, fake: &FakeTwilio, n: usize, concurrency: usize) -> Vec<Story> {
-    let http = client();
-    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let mut tasks = Vec::new();
-    for _ in 0..concurrency {
-        let (http, next, base) = (http.clone(), next.clone(), server.base.clone());
-        tasks.push(tokio::spawn(async move {
-            let mut placed = Vec::new();
-            loop {
-                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                if i >= n {
-                    return placed;
-                }
-                let to = number(i);
-                let answer = http
-                    .post(format!("{base}/api/v1/stories"))
-                    .bearer_auth(API_KEY)
-                    .json(&serde_json::json!({ "phone": to }))
-                    .send()
-                    .await
-                    .expect("the API answers");
-                assert_eq!(answer.status().as_u16(), 201, "a story is created");
-                let story: serde_json::Value = answer.json().await.expect("a story");
-                let id = story["id"].as_str().expect("the story's id").to_owned();
-                placed.push((to, id));
-            }
-        }));
-    }
-    let mut by_number = HashMap::new();
-    for task in tasks {
-        by_number.extend(task.await.expect("placing ran"));
-    }
-    // The call is placed in the background; wait until the fake has given every story its SID.
-    let deadline = Instant::now() + Duration::from_secs(120);
-    loop {
-        let sids: HashMap<String, String> = fake.placed().into_iter().filter_map(|p| Some((p.to, p.sid?))).collect();
-        if by_number.keys().all(|to| sids.contains_key(to)) {
-            return by_number
-                .into_iter()
-                .map(|(to, id)| Story {
-                    call_sid: sids[&to].clone(),
-                    id,
-                    to,
-                })
-                .collect();
-        }
-        assert!(Instant::now() < deadline, "every call was placed");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
-/// The signed status callbacks Twilio sends for `story`'s call, in order, as (url, form body, signature).
-fn callbacks(base: &str, token: &AuthToken, story: &Story) -> Vec<(String, String, String)> {
-    let url = format!("{base}/recording/{}/call_status", story.id);
-    [
-        ("ringing", 1, None),
-        ("in-progress", 2, None),
-        ("completed", 3, Some(4)),
-    ]
-    .into_iter()
-    .map(|(status, sequence, duration): (&str, u32, Option<u32>)| {
-        let mut form = vec![
-            ("AccountSid", ACCOUNT_SID.to_owned()),
-            ("ApiVersion", "2010-04-01".to_owned()),
-            ("CallSid", story.call_sid.clone()),
-            ("CallStatus", status.to_owned()),
-            ("Called", story.to.clone()),
-            ("Caller", FROM_NUMBER.to_owned()),
-            ("Direction", "outbound-api".to_owned()),
-            ("From", FROM_NUMBER.to_owned()),
-            ("To", story.to.clone()),
-            ("SequenceNumber", sequence.to_string()),
-            ("CallbackSource", "call-progress-events".to_owned()),
-        ];
-        if let Some(seconds) = duration {
-            form.push(("CallDuration", seconds.to_string()));
-            form.push(("Duration", "1".to_owned()));
-        }
-        let signature = sign(token, Algorithm::HmacSha1, &url, &form);
-        let body = serde_urlencoded::to_string(&form).expect("a form");
-        (url.clone(), body, signature)
-    })
-    .collect()
 }
 
 async fn run(label: &str, fake: &FakeTwilio, database_url: Option<String>, a: &Args) -> Figures {

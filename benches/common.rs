@@ -2,9 +2,15 @@
 
 #![allow(dead_code)]
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use storyline_core::AuthToken;
+use storyline_core::signature::{Algorithm, sign};
+use storyline_testkit::fake_twilio::{ACCOUNT_SID, FROM_NUMBER, FakeTwilio};
 
 /// The release server binary: `STORYLINE_SERVER_BIN`, or the workspace's `target/release/storyline-rocket`.
 pub fn server_bin() -> PathBuf {
@@ -135,4 +141,113 @@ pub fn percentile(sorted: &[Duration], p: f64) -> f64 {
     }
     let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
     sorted[rank.clamp(1, sorted.len()) - 1].as_secs_f64() * 1000.0
+}
+
+/// The API key the load runs give the server.
+pub const API_KEY: &str = "bench-api-key-0123456789abcdef0123456789";
+
+/// One story's call: its id on our side, its SID on Twilio's, the number called.
+#[derive(Clone)]
+pub struct Story {
+    pub id: String,
+    pub call_sid: String,
+    pub to: String,
+}
+
+/// Distinct, valid US numbers (area code 201, exchanges 300 and up): the fake Twilio rings none of them.
+pub fn number(i: usize) -> String {
+    format!("+1201{}{:04}", 300 + i / 10_000, i % 10_000)
+}
+
+/// Places `n` stories through the API, `concurrency` at a time, and finds each one's call SID at the fake Twilio.
+pub async fn place(server: &Server, fake: &FakeTwilio, n: usize, concurrency: usize) -> Vec<Story> {
+    let http = client();
+    let started = Instant::now();
+    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let mut tasks = Vec::new();
+    for _ in 0..concurrency {
+        let (http, next, base) = (http.clone(), next.clone(), server.base.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut placed = Vec::new();
+            loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if i >= n {
+                    return placed;
+                }
+                let to = number(i);
+                let answer = http
+                    .post(format!("{base}/api/v1/stories"))
+                    .bearer_auth(API_KEY)
+                    .json(&serde_json::json!({ "phone": to }))
+                    .send()
+                    .await
+                    .expect("the API answers");
+                assert_eq!(answer.status().as_u16(), 201, "a story is created");
+                let story: serde_json::Value = answer.json().await.expect("a story");
+                let id = story["id"].as_str().expect("the story's id").to_owned();
+                placed.push((to, id));
+            }
+        }));
+    }
+    let mut by_number = HashMap::new();
+    for task in tasks {
+        by_number.extend(task.await.expect("placing ran"));
+    }
+    // The call is placed in the background; wait until the fake has given every story its SID.
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        // This run's calls: an earlier run on the same fake called the same numbers.
+        let sids: HashMap<String, String> = fake
+            .placed()
+            .into_iter()
+            .filter(|p| p.at >= started)
+            .filter_map(|p| Some((p.to, p.sid?)))
+            .collect();
+        if by_number.keys().all(|to| sids.contains_key(to)) {
+            return by_number
+                .into_iter()
+                .map(|(to, id)| Story {
+                    call_sid: sids[&to].clone(),
+                    id,
+                    to,
+                })
+                .collect();
+        }
+        assert!(Instant::now() < deadline, "every call was placed");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// The signed status callbacks Twilio sends for `story`'s call, in order, as (url, form body, signature).
+pub fn callbacks(base: &str, token: &AuthToken, story: &Story) -> Vec<(String, String, String)> {
+    let url = format!("{base}/recording/{}/call_status", story.id);
+    [
+        ("ringing", 1, None),
+        ("in-progress", 2, None),
+        ("completed", 3, Some(4)),
+    ]
+    .into_iter()
+    .map(|(status, sequence, duration): (&str, u32, Option<u32>)| {
+        let mut form = vec![
+            ("AccountSid", ACCOUNT_SID.to_owned()),
+            ("ApiVersion", "2010-04-01".to_owned()),
+            ("CallSid", story.call_sid.clone()),
+            ("CallStatus", status.to_owned()),
+            ("Called", story.to.clone()),
+            ("Caller", FROM_NUMBER.to_owned()),
+            ("Direction", "outbound-api".to_owned()),
+            ("From", FROM_NUMBER.to_owned()),
+            ("To", story.to.clone()),
+            ("SequenceNumber", sequence.to_string()),
+            ("CallbackSource", "call-progress-events".to_owned()),
+        ];
+        if let Some(seconds) = duration {
+            form.push(("CallDuration", seconds.to_string()));
+            form.push(("Duration", "1".to_owned()));
+        }
+        let signature = sign(token, Algorithm::HmacSha1, &url, &form);
+        let body = serde_urlencoded::to_string(&form).expect("a form");
+        (url.clone(), body, signature)
+    })
+    .collect()
 }

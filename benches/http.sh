@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# HTTP load run: the release server (live mode, a local Twilio stand-in) beside a bare Rocket handler answering the
-# same bytes, both driven by wrk. Usage: benches/http.sh [--seconds 10] [--connections 32]
+# The load runs against the release server: HTTP beside a bare Rocket handler (wrk), then state-changing callbacks
+# on SQLite and PostgreSQL. Usage: benches/http.sh [--seconds 10] [--connections 32] [--stories 4000]; each run
+# reads the flags it knows.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if ! command -v wrk > /dev/null; then
@@ -8,3 +9,4 @@ if ! command -v wrk > /dev/null; then
 fi
 cargo build --release -p storyline-rocket
 cargo bench -p storyline-benches --bench http -- "$@"
+cargo bench -p storyline-benches --bench callbacks -- "$@"

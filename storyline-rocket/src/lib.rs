@@ -28,6 +28,7 @@ pub fn init_logging() {
     let subscriber = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_target(false)
+        .with_writer(std::io::stderr)
         .finish();
     let _ = tracing::subscriber::set_global_default(subscriber);
 }

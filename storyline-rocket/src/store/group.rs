@@ -9,8 +9,13 @@
 //!
 //! A commit takes one flush (about a millisecond on an ordinary disk); everything that queued meanwhile goes into the
 //! next. SQLite has one writer, so it has one committer, and a flush per group instead of a flush per change.
-//! PostgreSQL has a few committers working at once (it flushes their commits together too), and each group tells the
-//! other instances of its changes in one `NOTIFY` statement, taking the notification queue's lock once per group.
+//! PostgreSQL has a few committers working at once (it flushes their commits together too).
+//!
+//! On PostgreSQL the other instances hear of the changes once they are committed, from a notifier task that sends
+//! what has gathered in one `NOTIFY` transaction. That transaction writes nothing that needs keeping, so it does not
+//! wait for a flush (`synchronous_commit = off`): `NOTIFY` holds one lock across the whole database from its commit
+//! until the commit is flushed, and inside the changes' own transactions it would make every commit wait for every
+//! other's flush. A notice lost to an instance dying in between is made up for by the pages' polling.
 
 use std::sync::Arc;
 
@@ -60,7 +65,15 @@ impl Committer {
             Db::Sqlite(_) => 1,
             Db::Postgres(_) => POSTGRES_COMMITTERS,
         };
-        let writer = Arc::new(Writer { db, instance });
+        let notices = match &db {
+            Db::Sqlite(_) => None,
+            Db::Postgres(pool) => {
+                let (tx, rx) = mpsc::unbounded_channel();
+                tokio::spawn(notify_forever(pool.clone(), rx));
+                Some(tx)
+            }
+        };
+        let writer = Arc::new(Writer { db, instance, notices });
         let rx = Arc::new(tokio::sync::Mutex::new(rx));
         for _ in 0..committers {
             tokio::spawn(commit_forever(writer.clone(), rx.clone()));
@@ -83,6 +96,38 @@ impl Committer {
 struct Writer {
     db: Db,
     instance: String,
+    /// Where the notices of committed changes go (PostgreSQL).
+    notices: Option<mpsc::UnboundedSender<String>>,
+}
+
+/// The most notices one `NOTIFY` transaction sends.
+const NOTICES_AT_MOST: usize = 512;
+
+/// Tells the other instances of committed changes, in groups, until the committers are gone.
+async fn notify_forever(pool: sqlx::PgPool, mut rx: mpsc::UnboundedReceiver<String>) {
+    let mut notices = Vec::with_capacity(NOTICES_AT_MOST);
+    while rx.recv_many(&mut notices, NOTICES_AT_MOST).await > 0 {
+        let sent: Result<(), sqlx::Error> = async {
+            let mut tx = pool.begin().await?;
+            sqlx::query("SET LOCAL synchronous_commit = off")
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("SELECT pg_notify($1, notice) FROM unnest(string_to_array($2, ' ')) AS notice")
+                .bind(CHANNEL)
+                .bind(notices.join(" "))
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await
+        }
+        .await;
+        if let Err(e) = sent {
+            tracing::warn!(
+                "other instances were not told of {} changes (their pages poll): {e}",
+                notices.len()
+            );
+        }
+        notices.clear();
+    }
 }
 
 async fn commit_forever(writer: Arc<Writer>, rx: Arc<tokio::sync::Mutex<mpsc::UnboundedReceiver<Waiting>>>) {
@@ -92,7 +137,13 @@ async fn commit_forever(writer: Arc<Writer>, rx: Arc<tokio::sync::Mutex<mpsc::Un
         if rx.lock().await.recv_many(&mut group, AT_MOST).await == 0 {
             return;
         }
+        let started = std::time::Instant::now();
         let outcomes = writer.commit(&group).await;
+        tracing::debug!(
+            changes = group.len(),
+            took_us = started.elapsed().as_micros() as u64,
+            "committed a group"
+        );
         for ((_, done), outcome) in group.drain(..).zip(outcomes) {
             // A caller that went away still had its change committed, as with any answer lost on the way.
             let _ = done.send(outcome);
@@ -154,23 +205,17 @@ impl Writer {
         on_db!(self, |pool, pg| {
             let mut tx = pool.begin().await?;
             let mut outcomes = Vec::with_capacity(changes.len());
-            let mut notices = Vec::new();
             for p in changes {
-                let saved = save_one!(tx, pg, p);
-                if pg && p.notify && saved == Saved::Saved {
-                    notices.push(format!("{}:{}", self.instance, p.id.as_str()));
-                }
-                outcomes.push(saved);
-            }
-            if !notices.is_empty() {
-                // Delivered to the listeners when the transaction commits, and only then; one notice per change.
-                sqlx::query("SELECT pg_notify($1, notice) FROM unnest(string_to_array($2, ' ')) AS notice")
-                    .bind(CHANNEL)
-                    .bind(notices.join(" "))
-                    .execute(&mut *tx)
-                    .await?;
+                outcomes.push(save_one!(tx, pg, p));
             }
             tx.commit().await?;
+            if let Some(notices) = &self.notices {
+                for (p, saved) in changes.iter().zip(&outcomes) {
+                    if p.notify && *saved == Saved::Saved {
+                        let _ = notices.send(format!("{}:{}", self.instance, p.id.as_str()));
+                    }
+                }
+            }
             Ok(outcomes)
         })
     }

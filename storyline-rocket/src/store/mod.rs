@@ -12,7 +12,8 @@
 //! - A job is held under a lease ([`Store::claim_jobs`]): it runs on one instance at a time, and a job held by an
 //!   instance that died is taken over when its lease runs out.
 //! - A state change is committed here before the webhook is answered, together with the background work it starts
-//!   and the event it raises, in one transaction; on PostgreSQL it also tells the other instances (`NOTIFY`).
+//!   and the event it raises, in one transaction (with others, [`group`]); on PostgreSQL the other instances are then
+//!   told (`NOTIFY`).
 
 mod audio;
 mod events;
@@ -200,6 +201,9 @@ impl Store {
             let _ = probe.close().await;
             let pool = PgPoolOptions::new()
                 .max_connections(16)
+                // No round trip to test a connection before each use: one that broke fails its statement, and the
+                // pool then drops it.
+                .test_before_acquire(false)
                 .acquire_timeout(Duration::from_secs(5))
                 .connect_with(options)
                 .await
@@ -215,6 +219,7 @@ impl Store {
             let place = options.get_filename().display().to_string();
             let pool = SqlitePoolOptions::new()
                 .max_connections(8)
+                .test_before_acquire(false)
                 .connect_with(sqlite_options(options))
                 .await
                 .map_err(|source| OpenError::Connect {
@@ -234,6 +239,8 @@ impl Store {
         let place = path.display().to_string();
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
+            // A file in the data directory does not drop its connections: no round trip to test one before each use.
+            .test_before_acquire(false)
             .connect_with(sqlite_options(SqliteConnectOptions::new().filename(&path)))
             .await
             .map_err(|source| OpenError::Connect {
@@ -1101,11 +1108,16 @@ mod tests {
         for (name, store, _dir) in both().await {
             let other = store.as_instance("other");
             let mut turns = Vec::new();
+            let asked = now_ms();
             for n in 0..4 {
                 let s = if n % 2 == 0 { &store } else { &other };
                 turns.push(s.take_turn(1000, 3500).await.expect("a turn").expect("within the wait"));
             }
-            assert!((turns[0] - now_ms()).abs() < 200, "{name}: the first call goes at once");
+            // Measured from the asking, not from after four round trips on a machine that may be busy.
+            assert!(
+                (0..200).contains(&(turns[0] - asked)),
+                "{name}: the first call goes at once"
+            );
             for pair in turns.windows(2) {
                 assert_eq!(pair[1] - pair[0], 1000, "{name}");
             }
