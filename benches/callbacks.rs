@@ -17,7 +17,7 @@
 mod common;
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use common::{API_KEY, Server, callbacks, client, percentile, place};
 use storyline_core::AuthToken;
