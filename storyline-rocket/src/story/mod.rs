@@ -89,13 +89,17 @@ pub(crate) async fn apply(app: &App, id: &RecordingId, event: Event) -> Result<R
 async fn applied(app: &App, id: &RecordingId, event: Event) -> Result<Arc<StoredRecording>, StoryError> {
     // The recording as read a moment ago is where the change starts from, when there is one: a version behind, it
     // is refused at the commit, and the change is made again from the database.
+    // A change it makes none of is decided again on the database's copy, so the caller gets the recording as it is.
     let mut read = app.recent.get(id);
     for _ in 0..CONFLICTS_AT_MOST {
-        let stored = match read.take() {
-            Some(recent) => Arc::unwrap_or_clone(recent),
-            None => app.store.get(id).await?.ok_or(StoryError::NotFound)?,
+        let (stored, from_memory) = match read.take() {
+            Some(recent) => (Arc::unwrap_or_clone(recent), true),
+            None => (app.store.get(id).await?.ok_or(StoryError::NotFound)?, false),
         };
         let Some(change) = change(app, &stored, &event) else {
+            if from_memory {
+                continue;
+            }
             return Ok(app.recent.keep(stored));
         };
         let saved = app
